@@ -1,0 +1,61 @@
+"""Test-wide guards and fixtures.
+
+Outbound sockets are blocked: a test may only reach loopback addresses it serves itself.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+CORPUS = Path(
+    os.environ.get("TIPSHEET_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus")
+)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _loopback(address) -> bool:
+    if isinstance(address, str):  # AF_UNIX path
+        return True
+    host = address[0]
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _guarded_connect(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not _loopback(address):
+        raise OSError(f"tests may not reach the internet: connect to {address!r} blocked")
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not _loopback(address):
+        raise OSError(f"tests may not reach the internet: connect to {address!r} blocked")
+    return _real_connect_ex(self, address)
+
+
+socket.socket.connect = _guarded_connect
+socket.socket.connect_ex = _guarded_connect_ex
+
+
+@pytest.fixture
+def corpus() -> Path:
+    """The shared real-world corpus; skipped when absent, except under CI where it must be."""
+    if not CORPUS.is_dir():
+        if IN_CI:
+            pytest.fail(f"corpus not found at {CORPUS} (required under CI=true)")
+        pytest.skip(f"corpus not found at {CORPUS}")
+    return CORPUS
