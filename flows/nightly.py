@@ -1,0 +1,75 @@
+"""The nightly flow: fetch every source, store, analyse, write one digest per manager.
+
+Flows only wire tasks together; the tasks call connectors (web), storage (DuckDB) and the
+pure core. Fetching fans out in batches partitioned by host, so one host's politeness
+limit holds however many batches run at once; DuckDB has a single writer, so batches hand
+their records back and this flow stores them one batch at a time.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+from pathlib import Path
+
+from prefect import flow, get_run_logger
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows import tasks
+from storage.lock import run_lock
+from tipsheet.config import load_config
+from tipsheet.dates import today_in
+
+
+@flow(name="nightly", task_runner=ThreadPoolTaskRunner(max_workers=4), log_prints=False)
+def nightly(config_path: str = "config.yaml", as_of: date | None = None) -> dict:
+    """Run the whole night once for the config at `config_path`; returns the run summary."""
+    logger = get_run_logger()
+    cfg = load_config(config_path)
+    as_of = as_of or today_in(cfg.settings.timezone)
+    database = Path(cfg.settings.database)
+    with run_lock(database):
+        run_id, state = tasks.prepare_run(cfg, as_of)
+        batches = tasks.partition_by_host(cfg.sources(), tasks.BATCHES)
+        summary = {"run_id": run_id, "as_of": as_of.isoformat(), "new_articles": 0}
+        try:
+            with ProcessPoolExecutor(max_workers=tasks.extract_workers()) as pool:
+                futures = [
+                    tasks.fetch_batch.submit(batch, state, cfg.settings.fetch, pool)
+                    for batch in batches
+                ]
+                results = []
+                for future in futures:
+                    batch_results = future.result()
+                    summary["new_articles"] += tasks.store_results(
+                        cfg, run_id, batch_results, as_of
+                    )
+                    results.extend(batch_results)
+            summary.update(tasks.source_counts(results))
+            summary.update(tasks.analyse(cfg, as_of))
+            summary["digests"] = tasks.write_digests(cfg, as_of, run_id)
+            summary["digests_written"] = len(summary["digests"])
+            tasks.publish_failures(results)
+            tasks.finish_run(cfg, run_id, summary, "done")
+        except BaseException as exc:
+            tasks.finish_run(cfg, run_id, summary, "failed", error=f"{type(exc).__name__}: {exc}")
+            raise
+    logger.info(
+        "run %s: %s sources fetched, %s unchanged, %s failed; %s new articles; %s digests",
+        run_id,
+        summary.get("sources_fetched"),
+        summary.get("sources_unchanged"),
+        summary.get("sources_failed"),
+        summary["new_articles"],
+        summary["digests_written"],
+    )
+    return summary
+
+
+@flow(name="digest", log_prints=False)
+def digest(config_path: str = "config.yaml", as_of: date | None = None) -> list[str]:
+    """Re-render every manager's digest from stored data, fetching nothing."""
+    cfg = load_config(config_path)
+    as_of = as_of or today_in(cfg.settings.timezone)
+    with run_lock(Path(cfg.settings.database)):
+        return tasks.write_digests(cfg, as_of, run_id=None)

@@ -1,0 +1,205 @@
+"""The nightly flow's tasks. Each opens the database only for as long as it writes.
+
+Only I/O tasks retry (the fetch batches); analysis and rendering are deterministic, and a
+retry would fail the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections import defaultdict
+from concurrent.futures import Executor
+from datetime import date
+from pathlib import Path
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from connectors.collect import SourceState, collect_all, source_host
+from storage import db, reads, search, writes
+from tipsheet import analysis, ranking
+from tipsheet.config import Config, Fetch
+from tipsheet.digest import IndexRow, render_index
+from tipsheet.records import Source, SourceResult
+
+BATCHES = 4
+
+
+def extract_workers() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def partition_by_host(sources: list[Source], batches: int) -> list[list[Source]]:
+    """Split sources into at most `batches` groups, each host wholly inside one group."""
+    by_host: dict[str, list[Source]] = defaultdict(list)
+    for s in sources:
+        by_host[source_host(s)].append(s)
+    groups: list[list[Source]] = [[] for _ in range(max(1, min(batches, len(by_host))))]
+    for _host, items in sorted(by_host.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        min(groups, key=len).extend(items)
+    return [g for g in groups if g]
+
+
+@task(cache_policy=NO_CACHE)
+def prepare_run(cfg: Config, as_of: date) -> tuple[int, SourceState]:
+    con = db.connect(cfg.settings.database)
+    try:
+        writes.mark_stale_runs(con)
+        writes.sync_config(con, cfg)
+        run_id = writes.start_run(con, as_of)
+        validators, known = reads.fetch_state(con)
+    finally:
+        con.close()
+    return run_id, SourceState(validators=validators, known_urls=known, as_of=as_of)
+
+
+def _transient(task, task_run, state) -> bool:
+    """Retry a batch only for errors a second try may not meet: the web's, not ours."""
+    try:
+        state.result()
+    except (OSError, TimeoutError, asyncio.TimeoutError):
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    retry_condition_fn=_transient,
+)
+def fetch_batch(
+    sources: list[Source], state: SourceState, settings: Fetch, pool: Executor | None
+) -> list[SourceResult]:
+    return asyncio.run(collect_all(sources, state, settings, pool))
+
+
+@task(cache_policy=NO_CACHE)
+def store_results(cfg: Config, run_id: int, results: list[SourceResult], as_of: date) -> int:
+    con = db.connect(cfg.settings.database)
+    try:
+        return writes.save_source_results(con, run_id, results, as_of)
+    finally:
+        con.close()
+
+
+def source_counts(results: list[SourceResult]) -> dict:
+    failed = sum(1 for r in results if r.error)
+    unchanged = sum(1 for r in results if not r.error and r.unchanged)
+    return {
+        "sources_total": len(results),
+        "sources_failed": failed,
+        "sources_unchanged": unchanged,
+        "sources_fetched": len(results) - failed - unchanged,
+    }
+
+
+@task(cache_policy=NO_CACHE)
+def analyse(cfg: Config, as_of: date) -> dict:
+    """Mentions, events and stories of every article not analysed yet, then the search index."""
+    con = db.connect(cfg.settings.database)
+    try:
+        pending = reads.unanalysed_articles(con)
+        if pending:
+            since = reads.recent_window(as_of, analysis.STORY_WINDOW_DAYS)
+            result = analysis.analyse_articles(pending, cfg.companies, reads.story_rows(con, since))
+            writes.save_analysis(
+                con, result.article_ids, result.mentions, result.events, result.stories
+            )
+        search.rebuild_index(con)
+    finally:
+        con.close()
+    return {"analysed": len(pending)}
+
+
+@task(cache_policy=NO_CACHE)
+def write_digests(cfg: Config, as_of: date, run_id: int | None) -> list[str]:
+    logger = get_run_logger()
+    out_dir = Path(cfg.settings.digests_dir)
+    con = db.connect(cfg.settings.database)
+    paths, index = [], []
+    try:
+        failing = [
+            (s["url"], s["failing_runs"], s["last_error"] or s["last_status"] or "")
+            for s in reads.source_status(con)
+            if s["active"] and s["failing_runs"] >= 2
+        ]
+        for manager in cfg.managers:
+            built = ranking.build_digest(
+                cfg, manager, as_of, ranking_inputs(con, cfg, manager, as_of), failing
+            )
+            writes.save_digest(con, manager.id, as_of, built.item_rows, built.signal_rows)
+            path = out_dir / manager.id / f"{as_of.isoformat()}.md"
+            write_text_atomic(path, built.markdown)
+            paths.append(str(path))
+            index.append(
+                IndexRow(
+                    manager_id=manager.id,
+                    manager_name=manager.name,
+                    company_name=cfg.companies[manager.company].name,
+                    next_due=built.status.next_due,
+                    status=built.status.summary,
+                    best_item=built.best_title,
+                    digest_path=f"{manager.id}/{as_of.isoformat()}.md",
+                )
+            )
+            create_markdown_artifact(
+                key=f"digest-{manager.id.replace('_', '-')}",
+                markdown=built.markdown,
+                description=f"tipsheet digest for {manager.name}, {as_of.isoformat()}",
+            )
+            logger.info("digest for %s: %s", manager.id, path)
+    finally:
+        con.close()
+    write_text_atomic(out_dir / "README.md", render_index(index, as_of))
+    return paths
+
+
+def ranking_inputs(con, cfg: Config, manager, as_of: date) -> ranking.Inputs:
+    relations = cfg.relations(manager)
+    since = reads.recent_window(as_of, cfg.settings.lookback_days)
+    return ranking.Inputs(
+        candidates=reads.candidates(con, list(relations), since),
+        last_contact=reads.last_contact(con, manager.id),
+        shared=reads.shared_articles(con, manager.id),
+        listed_before=reads.listed_before(con, manager.id, as_of),
+        postings=reads.postings(con, manager.company),
+        news=reads.candidates(con, [manager.company], since),
+    )
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write beside, then rename: a reader never sees half a digest."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def publish_failures(results: list[SourceResult]) -> None:
+    failed = [
+        {"source": r.source.url, "company": r.source.company_id or "(industry)", "error": r.error}
+        for r in results
+        if r.error
+    ]
+    logger = get_run_logger()
+    for row in failed:
+        logger.warning("source failed: %s: %s", row["source"], row["error"])
+    if failed:
+        create_table_artifact(
+            key="failed-sources", table=failed, description="Sources that failed this run"
+        )
+
+
+@task(cache_policy=NO_CACHE)
+def finish_run(cfg: Config, run_id: int, summary: dict, status: str, error: str | None = None):
+    con = db.connect(cfg.settings.database)
+    try:
+        writes.finish_run(con, run_id, status, summary, error)
+        db.write_snapshot(con, cfg.settings.database)
+    finally:
+        con.close()

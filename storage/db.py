@@ -1,0 +1,170 @@
+"""Opening the DuckDB file, applying migrations, and the end-of-run snapshot.
+
+DuckDB lets one process hold a file for writing, and no other process may open it then
+(not even read-only). So the writer retries the lock for a bounded time, readers open,
+read and close at once, and every finished run leaves a snapshot copy that readers may use
+while the next run writes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from tipsheet.errors import DatabaseBusy, SchemaTooNew, StorageError
+
+LOGGER = logging.getLogger(__name__)
+MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+LOCK_WORDS = ("lock", "Conflicting")
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every packaged migration, in order."""
+    out = []
+    for entry in resources.files("storage.migrations").iterdir():
+        m = MIGRATION_NAME.match(entry.name)
+        if m:
+            out.append((int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(out)
+
+
+def latest_version() -> int:
+    return migrations()[-1][0]
+
+
+def _open(path: Path, read_only: bool, wait_s: float, config: dict | None = None):
+    deadline = time.monotonic() + wait_s
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only, config=config or {})
+        except duckdb.IOException as exc:
+            message = str(exc)
+            if not any(w in message for w in LOCK_WORDS):
+                raise StorageError(
+                    f"{path}: cannot open database: {message.splitlines()[0]}"
+                ) from None
+            if time.monotonic() >= deadline:
+                raise DatabaseBusy(
+                    f"{path}: database is in use by another process (waited {wait_s:.0f} s)"
+                ) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+        except duckdb.Error as exc:
+            raise StorageError(
+                f"{path}: cannot open database: {str(exc).splitlines()[0]}"
+            ) from None
+
+
+def connect(path: Path | str, wait_s: float = 60.0) -> duckdb.DuckDBPyConnection:
+    """A read-write connection with the schema brought up to date."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"{path.parent}: cannot create database folder: {exc}") from None
+    con = _open(path, read_only=False, wait_s=wait_s)
+    try:
+        migrate(con, path)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def connect_read_only(
+    path: Path | str, wait_s: float = 30.0, external_access: bool = True
+) -> duckdb.DuckDBPyConnection:
+    """A read-only connection, for readers that open, read and close at once."""
+    path = Path(path)
+    if not path.exists():
+        raise StorageError(f"{path}: no database yet (run `tipsheet run` first)")
+    config = {} if external_access else {"enable_external_access": False}
+    con = _open(path, read_only=True, wait_s=wait_s, config=config)
+    check_version(con, path)
+    return con
+
+
+@contextmanager
+def reading(path: Path | str, wait_s: float = 30.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect_read_only(path, wait_s)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _applied(con) -> int:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+
+
+def check_version(con, path: Path) -> int:
+    version = _applied(con)
+    if version > latest_version():
+        raise SchemaTooNew(
+            f"{path}: written by a newer tipsheet (schema {version}, this one knows "
+            f"{latest_version()}); upgrade tipsheet, nothing was changed"
+        )
+    return version
+
+
+def migrate(con, path: Path) -> int:
+    """Apply pending migrations, each in one transaction with the row recording it."""
+    current = check_version(con, path)
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ DEFAULT now())"
+    )
+    for version, name, sql in migrations():
+        if version <= current:
+            continue
+        LOGGER.info("applying migration %s", name)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name]
+            )
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            con.execute("ROLLBACK")
+            raise StorageError(f"{path}: migration {name} failed: {exc}") from None
+        current = version
+    return current
+
+
+def snapshot_path(path: Path | str) -> Path:
+    path = Path(path)
+    return path.with_name(path.stem + ".snapshot" + path.suffix)
+
+
+def write_snapshot(con, path: Path | str) -> Path:
+    """Checkpoint, then copy the file beside it atomically, for readers during the next run.
+
+    The caller must close `con` afterwards; the copy is taken from the checkpointed file.
+    """
+    path = Path(path)
+    target = snapshot_path(path)
+    con.execute("CHECKPOINT")
+    tmp = target.with_name(target.name + ".tmp")
+    try:
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StorageError(f"{target}: cannot write snapshot: {exc}") from None
+    return target

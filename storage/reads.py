@@ -1,0 +1,197 @@
+"""Every read tipsheet makes, returning plain records and dicts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+
+from tipsheet.records import Validators
+
+
+def _dicts(cursor) -> list[dict]:
+    cols = [d[0] for d in cursor.description]
+    return [dict(zip(cols, row, strict=True)) for row in cursor.fetchall()]
+
+
+def fetch_state(con) -> tuple[dict[str, Validators], set[str]]:
+    """Validators per URL and the canonical URLs of every stored article."""
+    validators = {
+        url: Validators(etag, lm, h, nxt)
+        for url, etag, lm, h, nxt in con.execute(
+            "SELECT url, etag, last_modified, content_hash, next_fetch_after FROM url_state"
+        ).fetchall()
+    }
+    known = {u for (u,) in con.execute("SELECT url FROM articles").fetchall()}
+    return validators, known
+
+
+def unanalysed_articles(con) -> list[dict]:
+    return _dicts(
+        con.execute(
+            "SELECT a.id, a.title, a.text, a.summary, a.source_id, s.company_id AS source_company "
+            "FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
+            "WHERE a.analysed_at IS NULL ORDER BY a.id"
+        )
+    )
+
+
+def story_rows(con, since: datetime) -> list[tuple[str, str, str]]:
+    """(article id, story id, title and text) of analysed recent articles, to cluster against."""
+    return con.execute(
+        "SELECT id, story_id, coalesce(title, '') || '\n' || coalesce(text, '') FROM articles "
+        "WHERE story_id IS NOT NULL AND coalesce(published_at, fetched_at) >= ? ORDER BY id",
+        [since],
+    ).fetchall()
+
+
+def candidates(con, company_ids: list[str], since: datetime) -> list[dict]:
+    """Recent articles that mention any of these companies, one row per (article, company)."""
+    if not company_ids:
+        return []
+    rows = _dicts(
+        con.execute(
+            """
+            WITH cov AS (
+                SELECT story_id, count(DISTINCT coalesce(site_name, source_id, url)) AS coverage
+                FROM articles WHERE story_id IS NOT NULL GROUP BY story_id
+            )
+            SELECT a.id AS article_id, a.url, a.title, a.text, a.summary, a.published_at,
+                   a.fetched_at, a.site_name, a.language, a.origin, a.story_id,
+                   coalesce(cov.coverage, 1) AS coverage,
+                   m.company_id, m.count AS mention_count, m.in_title, m.snippet,
+                   m.confidence AS mention_confidence
+            FROM articles a
+            JOIN mentions m ON m.article_id = a.id
+            LEFT JOIN cov ON cov.story_id = a.story_id
+            WHERE m.company_id IN (SELECT unnest(?::VARCHAR[]))
+              AND coalesce(a.published_at, a.fetched_at) >= ?
+            ORDER BY a.id, m.company_id
+            """,
+            [company_ids, since],
+        )
+    )
+    events = events_by_article(con, [r["article_id"] for r in rows])
+    for r in rows:
+        r["events"] = events.get(r["article_id"], [])
+    return rows
+
+
+def events_by_article(con, article_ids: list[str]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = defaultdict(list)
+    if not article_ids:
+        return out
+    for row in _dicts(
+        con.execute(
+            "SELECT article_id, event_type, evidence, confidence, company_id FROM events "
+            "WHERE article_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY article_id, event_type",
+            [sorted(set(article_ids))],
+        )
+    ):
+        out[row["article_id"]].append(row)
+    return out
+
+
+def last_contact(con, manager_id: str) -> date | None:
+    return con.execute(
+        "SELECT max(contacted_on) FROM outreach WHERE manager_id = ?", [manager_id]
+    ).fetchone()[0]
+
+
+def shared_articles(con, manager_id: str) -> set[str]:
+    rows = con.execute(
+        "SELECT unnest(item_ids) FROM outreach WHERE manager_id = ?", [manager_id]
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def listed_before(con, manager_id: str, before: date) -> dict[str, int]:
+    """How many earlier digests of this manager listed each article."""
+    return dict(
+        con.execute(
+            "SELECT article_id, count(DISTINCT run_date) FROM digest_items "
+            "WHERE manager_id = ? AND run_date < ? GROUP BY article_id",
+            [manager_id, before],
+        ).fetchall()
+    )
+
+
+def digest_items(con, manager_id: str, run_date: date | None = None) -> list[dict]:
+    if run_date is None:
+        run_date = con.execute(
+            "SELECT max(run_date) FROM digest_items WHERE manager_id = ?", [manager_id]
+        ).fetchone()[0]
+    return _dicts(
+        con.execute(
+            "SELECT d.*, a.title, a.url, a.published_at, a.language, a.site_name "
+            "FROM digest_items d JOIN articles a ON a.id = d.article_id "
+            "WHERE d.manager_id = ? AND d.run_date = ? ORDER BY d.rank",
+            [manager_id, run_date],
+        )
+    )
+
+
+def resolve_items(con, manager_id: str, prefixes: list[str]) -> dict[str, str | None]:
+    """Map each printed item id (or article id prefix) to a listed article id."""
+    out: dict[str, str | None] = {}
+    for p in prefixes:
+        rows = con.execute(
+            "SELECT DISTINCT article_id FROM digest_items WHERE manager_id = ? "
+            "AND (item_id = ? OR starts_with(article_id, ?))",
+            [manager_id, p.lower(), p.lower()],
+        ).fetchall()
+        out[p] = rows[0][0] if len(rows) == 1 else None
+    return out
+
+
+def postings(con, company_id: str) -> list[dict]:
+    return _dicts(
+        con.execute(
+            "SELECT * FROM postings WHERE company_id = ? ORDER BY first_seen, posting_key",
+            [company_id],
+        )
+    )
+
+
+def source_status(con) -> list[dict]:
+    """Each source's last fetch, and for how many runs in a row it has failed."""
+    return _dicts(
+        con.execute(
+            """
+            WITH per_run AS (
+                SELECT source_id, run_id,
+                       bool_and(status IN ('error', 'refused')) AS failed,
+                       max(fetched_at) AS at
+                FROM fetches WHERE url NOT LIKE '%/robots.txt'
+                GROUP BY source_id, run_id
+            ),
+            ranked AS (
+                SELECT *, row_number() OVER (PARTITION BY source_id ORDER BY run_id DESC) AS n
+                FROM per_run
+            ),
+            streak AS (
+                SELECT source_id,
+                       coalesce(min(n) FILTER (WHERE NOT failed), max(n) + 1) - 1 AS failing_runs
+                FROM ranked GROUP BY source_id
+            ),
+            last AS (
+                SELECT f.source_id, f.status, f.http_status, f.error, f.fetched_at, f.url,
+                       row_number() OVER (PARTITION BY f.source_id
+                                          ORDER BY (f.url = s.url) DESC, f.fetched_at DESC) AS n
+                FROM fetches f JOIN sources s ON s.id = f.source_id
+                WHERE f.url NOT LIKE '%/robots.txt'
+            )
+            SELECT s.id, s.company_id, s.type, s.url, s.active,
+                   l.fetched_at AS last_fetched_at, l.status AS last_status,
+                   l.http_status, l.error AS last_error,
+                   coalesce(st.failing_runs, 0) AS failing_runs
+            FROM sources s
+            LEFT JOIN last l ON l.source_id = s.id AND l.n = 1
+            LEFT JOIN streak st ON st.source_id = s.id
+            ORDER BY s.active DESC, s.company_id NULLS LAST, s.type, s.url
+            """
+        )
+    )
+
+
+def recent_window(as_of: date, days: int) -> datetime:
+    return datetime.combine(as_of - timedelta(days=days), time(0), tzinfo=UTC)

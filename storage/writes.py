@@ -1,0 +1,272 @@
+"""Every write tipsheet makes. Bulk rows go through Arrow, never row-by-row executemany.
+
+Each function is one transaction: a run killed between two of them leaves whole stages,
+and the next run picks up what is missing (articles not yet analysed have analysed_at NULL).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+
+import pyarrow as pa
+
+from tipsheet.config import Config
+from tipsheet.records import Article, Event, Mention, SourceResult
+
+
+@contextmanager
+def transaction(con) -> Iterator[None]:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def bulk_insert(con, table: str, rows: Sequence[dict], on_conflict: str = "") -> int:
+    """Insert dict rows through an Arrow table; returns the number of rows offered."""
+    if not rows:
+        return 0
+    columns = list(rows[0])
+    data = pa.Table.from_pylist(list(rows))
+    con.register("_bulk_rows", data)
+    try:
+        cols = ", ".join(columns)
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _bulk_rows {on_conflict}")
+    finally:
+        con.unregister("_bulk_rows")
+    return len(rows)
+
+
+def sync_config(con, cfg: Config) -> None:
+    """Mirror companies and sources of config.yaml, keeping rows of removed sources."""
+    now = _now()
+    companies = [
+        {
+            "id": key,
+            "name": c.name,
+            "aliases": list(c.aliases),
+            "domains": list(c.domains),
+            "ticker": c.ticker,
+            "updated_at": now,
+        }
+        for key, c in cfg.companies.items()
+    ]
+    sources = [
+        {
+            "id": s.id,
+            "company_id": s.company_id,
+            "type": s.type,
+            "url": s.url,
+            "options": json.dumps(s.options, sort_keys=True, default=str),
+            "active": True,
+            "updated_at": now,
+        }
+        for s in cfg.sources()
+    ]
+    with transaction(con):
+        con.execute("DELETE FROM companies")
+        bulk_insert(con, "companies", companies)
+        con.execute("UPDATE sources SET active = false")
+        bulk_insert(
+            con,
+            "sources",
+            sources,
+            "ON CONFLICT (id) DO UPDATE SET company_id = excluded.company_id, "
+            "type = excluded.type, url = excluded.url, options = excluded.options, "
+            "active = true, updated_at = excluded.updated_at",
+        )
+
+
+def start_run(con, as_of: date) -> int:
+    return con.execute(
+        "INSERT INTO runs (started_at, as_of, status) VALUES (?, ?, 'running') RETURNING id",
+        [_now(), as_of],
+    ).fetchone()[0]
+
+
+def finish_run(con, run_id: int, status: str, counts: dict, error: str | None = None) -> None:
+    con.execute(
+        "UPDATE runs SET finished_at = ?, status = ?, sources_total = ?, sources_fetched = ?, "
+        "sources_unchanged = ?, sources_failed = ?, new_articles = ?, digests_written = ?, "
+        "error = ? WHERE id = ?",
+        [
+            _now(),
+            status,
+            counts.get("sources_total"),
+            counts.get("sources_fetched"),
+            counts.get("sources_unchanged"),
+            counts.get("sources_failed"),
+            counts.get("new_articles"),
+            counts.get("digests_written"),
+            error,
+            run_id,
+        ],
+    )
+
+
+def mark_stale_runs(con) -> None:
+    """Runs left 'running' by a killed process are recorded as such."""
+    con.execute(
+        "UPDATE runs SET status = 'killed', error = 'the process stopped before the run ended' "
+        "WHERE status = 'running'"
+    )
+
+
+def article_row(a: Article) -> dict:
+    row = asdict(a)
+    row["story_id"] = None
+    row["analysed_at"] = None
+    return row
+
+
+def save_source_results(con, run_id: int, results: Sequence[SourceResult], as_of: date) -> int:
+    """Store what sources yielded; returns the number of new articles."""
+    fetch_rows, state_rows, articles, postings = [], [], {}, []
+    now = _now()
+    for r in results:
+        for log in r.logs:
+            fetch_rows.append(
+                {
+                    "run_id": run_id,
+                    "source_id": log.source_id or r.source.id,
+                    "url": log.url,
+                    "final_url": log.final_url,
+                    "status": log.status,
+                    "http_status": log.http_status,
+                    "error": log.error,
+                    "fetched_at": log.fetched_at,
+                    "elapsed_ms": log.elapsed_ms,
+                    "bytes": log.bytes,
+                }
+            )
+        for url, v in r.validators.items():
+            state_rows.append(
+                {
+                    "url": url,
+                    "etag": v.etag,
+                    "last_modified": v.last_modified,
+                    "content_hash": v.content_hash,
+                    "next_fetch_after": v.next_fetch_after,
+                    "updated_at": now,
+                }
+            )
+        for a in r.articles:
+            articles.setdefault(a.url, article_row(a))
+        if r.postings is not None:
+            postings.append(r)
+    with transaction(con):
+        before = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+        bulk_insert(con, "fetches", fetch_rows)
+        bulk_insert(
+            con,
+            "url_state",
+            state_rows,
+            "ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, "
+            "last_modified = excluded.last_modified, content_hash = excluded.content_hash, "
+            "next_fetch_after = excluded.next_fetch_after, updated_at = excluded.updated_at",
+        )
+        bulk_insert(con, "articles", list(articles.values()), "ON CONFLICT DO NOTHING")
+        for r in postings:
+            _save_postings(con, r, as_of)
+        after = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+    return after - before
+
+
+def _save_postings(con, r: SourceResult, as_of: date) -> None:
+    rows = {
+        p.posting_key: {
+            "source_id": r.source.id,
+            "posting_key": p.posting_key,
+            "company_id": p.company_id,
+            "title": p.title,
+            "url": p.url,
+            "location": p.location,
+            "team": p.team,
+            "posted_at": p.posted_at,
+            "first_seen": as_of,
+            "last_seen": as_of,
+            "active": True,
+        }
+        for p in r.postings or []
+    }
+    # A posting absent from a successful read has closed; first_seen never moves.
+    con.execute("UPDATE postings SET active = false WHERE source_id = ? AND active", [r.source.id])
+    bulk_insert(
+        con,
+        "postings",
+        list(rows.values()),
+        "ON CONFLICT (source_id, posting_key) DO UPDATE SET title = excluded.title, "
+        "url = excluded.url, location = excluded.location, team = excluded.team, "
+        "last_seen = greatest(postings.last_seen, excluded.last_seen), active = true",
+    )
+
+
+def save_analysis(
+    con,
+    article_ids: Sequence[str],
+    mentions: Sequence[Mention],
+    events: Sequence[Event],
+    stories: dict[str, str],
+) -> None:
+    """Replace the analysis of these articles and mark them analysed, atomically."""
+    if not article_ids:
+        return
+    ids = pa.table({"id": list(article_ids)})
+    story_rows = pa.table(
+        {"id": list(stories), "story_id": [stories[k] for k in stories]},
+        schema=pa.schema([("id", pa.string()), ("story_id", pa.string())]),
+    )
+    with transaction(con):
+        con.register("_ids", ids)
+        con.register("_stories", story_rows)
+        try:
+            con.execute("DELETE FROM mentions WHERE article_id IN (SELECT id FROM _ids)")
+            con.execute("DELETE FROM events WHERE article_id IN (SELECT id FROM _ids)")
+            bulk_insert(con, "mentions", [asdict(m) for m in mentions])
+            bulk_insert(con, "events", [asdict(e) for e in events], "ON CONFLICT DO NOTHING")
+            con.execute(
+                "UPDATE articles SET story_id = s.story_id FROM _stories s WHERE articles.id = s.id"
+            )
+            con.execute(
+                "UPDATE articles SET analysed_at = ? WHERE id IN (SELECT id FROM _ids)", [_now()]
+            )
+        finally:
+            con.unregister("_ids")
+            con.unregister("_stories")
+
+
+def save_digest(
+    con, manager_id: str, run_date: date, items: Sequence[dict], signals: Sequence[dict]
+) -> None:
+    """Replace one manager's digest rows for one date, so a rerun stores nothing twice."""
+    with transaction(con):
+        con.execute(
+            "DELETE FROM digest_items WHERE manager_id = ? AND run_date = ?",
+            [manager_id, run_date],
+        )
+        con.execute(
+            "DELETE FROM signals WHERE manager_id = ? AND run_date = ?", [manager_id, run_date]
+        )
+        bulk_insert(con, "digest_items", list(items))
+        bulk_insert(con, "signals", list(signals))
+
+
+def log_outreach(
+    con, manager_id: str, contacted_on: date, note: str | None, item_ids: Sequence[str]
+) -> int:
+    return con.execute(
+        "INSERT INTO outreach (manager_id, contacted_on, note, item_ids, logged_at) "
+        "VALUES (?, ?, ?, ?, ?) RETURNING id",
+        [manager_id, contacted_on, note, list(item_ids), _now()],
+    ).fetchone()[0]

@@ -1,0 +1,258 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+
+import duckdb
+import pytest
+
+from storage import db, reads, search, writes
+from storage.lock import run_lock
+from storage.query import check_statement, run_query
+from tipsheet.config import parse_config
+from tipsheet.errors import QueryRefused, RunInProgress, SchemaTooNew, StorageError
+from tipsheet.records import (
+    Article,
+    Event,
+    FetchLog,
+    Mention,
+    Posting,
+    Source,
+    SourceResult,
+    Validators,
+)
+
+CONFIG = {
+    "me": {"name": "Alex Candidate"},
+    "managers": [
+        {
+            "id": "dana",
+            "name": "Dana Kim",
+            "company": "northwind",
+            "role": "Data Engineer",
+            "rejected_on": "2026-10-15",
+        }
+    ],
+    "companies": {
+        "northwind": {
+            "name": "Northwind Logistics",
+            "competitors": ["contoso"],
+            "sources": [{"type": "feed", "url": "https://northwind.example/feed.xml"}],
+        },
+        "contoso": {"name": "Contoso"},
+    },
+}
+
+
+@pytest.fixture
+def cfg():
+    return parse_config(CONFIG)
+
+
+@pytest.fixture
+def fresh_db(tmp_path):
+    path = tmp_path / "t.duckdb"
+    con = db.connect(path)
+    yield con, path
+    con.close()
+
+
+def _article(n: int, source_id: str = "s1") -> Article:
+    return Article(
+        id=f"a{n:03d}",
+        url=f"https://news.example/{n}",
+        title=f"Contoso acquires startup number {n}",
+        text=f"Contoso announced the acquisition of startup {n} for data platforms.",
+        published_at=datetime(2026, 11, 1, 9, tzinfo=UTC),
+        source_id=source_id,
+        fetched_at=datetime(2026, 11, 2, tzinfo=UTC),
+    )
+
+
+def _result(source: Source, articles: list[Article], postings=None) -> SourceResult:
+    now = datetime(2026, 11, 2, tzinfo=UTC)
+    return SourceResult(
+        source=source,
+        logs=[FetchLog(source.url, "ok", 200, None, now, 12, 345)],
+        validators={source.url: Validators(etag='"v1"', content_hash="h")},
+        articles=articles,
+        postings=postings,
+    )
+
+
+def test_migrations_apply_once_and_record_themselves(fresh_db):
+    con, path = fresh_db
+    assert db.migrate(con, path) == db.latest_version()
+    rows = con.execute("SELECT version, name FROM schema_migrations").fetchall()
+    assert rows == [(v, n) for v, n, _ in db.migrations()]
+    tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+    for t in ("companies", "sources", "fetches", "articles", "mentions", "events"):
+        assert t in tables
+    for t in ("digest_items", "outreach", "postings", "runs", "signals", "url_state"):
+        assert t in tables
+
+
+def test_database_from_a_future_version_is_refused_untouched(tmp_path):
+    path = tmp_path / "future.duckdb"
+    con = db.connect(path)
+    con.execute("INSERT INTO schema_migrations (version, name) VALUES (999, '999_future.sql')")
+    con.execute("INSERT INTO runs (started_at, as_of, status) VALUES (now(), current_date, 'x')")
+    con.close()
+    with pytest.raises(SchemaTooNew, match="newer tipsheet"):
+        db.connect(path)
+    con = duckdb.connect(str(path))
+    assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
+    con.close()
+
+
+def test_unreadable_database_gets_one_line_error(tmp_path):
+    path = tmp_path / "garbage.duckdb"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StorageError) as exc:
+        db.connect(path)
+    assert str(path) in str(exc.value) and "\n" not in str(exc.value)
+    assert path.read_bytes().startswith(b"this is not a database")
+
+
+def test_saving_the_same_night_twice_stores_nothing_twice(fresh_db, cfg):
+    con, _ = fresh_db
+    writes.sync_config(con, cfg)
+    source = cfg.sources()[0]
+    posting = Posting("northwind", source.id, "p1", "Data Engineer", "https://jobs.example/1")
+    results = [_result(source, [_article(i, source.id) for i in range(5)], [posting])]
+    assert writes.save_source_results(con, 1, results, date(2026, 11, 2)) == 5
+    assert writes.save_source_results(con, 2, results, date(2026, 11, 2)) == 0
+    assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 5
+    assert con.execute("SELECT count(*) FROM url_state").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM postings").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM fetches").fetchone()[0] == 2  # one per attempt
+    validators, known = reads.fetch_state(con)
+    assert validators[source.url].etag == '"v1"'
+    assert "https://news.example/3" in known
+
+
+def test_postings_keep_first_seen_and_close_when_gone(fresh_db, cfg):
+    con, _ = fresh_db
+    source = cfg.sources()[0]
+    p1 = Posting("northwind", source.id, "p1", "Data Engineer")
+    p2 = Posting("northwind", source.id, "p2", "Designer")
+    writes.save_source_results(con, 1, [_result(source, [], [p1, p2])], date(2026, 11, 1))
+    writes.save_source_results(con, 2, [_result(source, [], [p1])], date(2026, 11, 5))
+    rows = {r["posting_key"]: r for r in reads.postings(con, "northwind")}
+    assert rows["p1"]["first_seen"] == date(2026, 11, 1)
+    assert rows["p1"]["last_seen"] == date(2026, 11, 5) and rows["p1"]["active"]
+    assert not rows["p2"]["active"] and rows["p2"]["last_seen"] == date(2026, 11, 1)
+
+
+def test_analysis_is_replaced_atomically_and_marks_articles(fresh_db, cfg):
+    con, _ = fresh_db
+    source = cfg.sources()[0]
+    writes.save_source_results(con, 1, [_result(source, [_article(1)])], date(2026, 11, 2))
+    assert [a["id"] for a in reads.unanalysed_articles(con)] == ["a001"]
+    m = Mention("a001", "contoso", 2, True, "Contoso acquires", "Contoso")
+    e = Event("a001", "acquisition", "Contoso acquires", 0.9, "contoso")
+    for _ in range(2):
+        writes.save_analysis(con, ["a001"], [m], [e], {"a001": "story1"})
+    assert con.execute("SELECT count(*) FROM mentions").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM events").fetchone()[0] == 1
+    assert reads.unanalysed_articles(con) == []
+    rows = reads.candidates(con, ["contoso"], datetime(2026, 10, 1, tzinfo=UTC))
+    assert rows[0]["events"][0]["event_type"] == "acquisition"
+    assert rows[0]["coverage"] == 1
+
+
+def test_fts_search_works_offline(fresh_db, cfg):
+    con, _ = fresh_db
+    source = cfg.sources()[0]
+    arts = [_article(1), _article(2)]
+    arts[1].title, arts[1].text = "Weather report", "Rain expected over the harbour."
+    writes.save_source_results(con, 1, [_result(source, arts)], date(2026, 11, 2))
+    search.rebuild_index(con)
+    hits = search.search(con, "acquisition startup")
+    assert [h[1] for h in hits] == ["a001"]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM articles",
+        "ATTACH 'other.duckdb'",
+        "COPY articles TO 'out.csv'",
+        "INSTALL httpfs",
+        "SELECT 1; DROP TABLE articles",
+        "CREATE TABLE x (a INT)",
+        "UPDATE articles SET title = 'x'",
+        "SET threads = 1",
+    ],
+)
+def test_query_refuses_anything_but_one_reading_statement(sql):
+    with pytest.raises(QueryRefused):
+        check_statement(sql)
+
+
+def test_query_reads_with_external_access_off(fresh_db, tmp_path):
+    con, path = fresh_db
+    con.close()
+    ro = db.connect_read_only(path, external_access=False)
+    try:
+        cols, rows = run_query(ro, "SELECT count(*) AS n FROM articles")
+        assert cols == ["n"] and rows == [(0,)]
+        secret = tmp_path / "secret.csv"
+        secret.write_text("a\n1\n")
+        with pytest.raises(QueryRefused):
+            run_query(ro, f"SELECT * FROM read_csv('{secret}')")
+    finally:
+        ro.close()
+
+
+def test_snapshot_is_a_readable_copy(fresh_db):
+    con, path = fresh_db
+    con.execute("INSERT INTO runs (started_at, as_of, status) VALUES (now(), current_date, 'done')")
+    snap = db.write_snapshot(con, path)
+    ro = db.connect_read_only(snap)
+    assert ro.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
+    ro.close()
+
+
+def test_second_run_lock_fails_at_once(tmp_path):
+    path = tmp_path / "x.duckdb"
+    code = (
+        "import sys, time; sys.path.insert(0, '.');"
+        "from storage.lock import run_lock; from pathlib import Path;"
+        f"cm = run_lock(Path({str(path)!r})); cm.__enter__(); print('held', flush=True);"
+        "time.sleep(30)"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(RunInProgress, match="already in progress"), run_lock(path):
+            pass
+    finally:
+        holder.kill()
+        holder.wait()
+    with run_lock(path):  # the kernel released the dead holder's lock
+        pass
+
+
+def test_writer_waits_for_a_reader_process_then_gives_up_clearly(tmp_path):
+    path = tmp_path / "busy.duckdb"
+    db.connect(path).close()
+    code = (
+        "import duckdb, time, sys;"
+        f"c = duckdb.connect({str(path)!r}, read_only=True); print('open', flush=True);"
+        "time.sleep(float(sys.argv[1]))"
+    )
+    reader = subprocess.Popen([sys.executable, "-c", code, "30"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == "open"
+        with pytest.raises(StorageError, match="in use by another process"):
+            db.connect(path, wait_s=0.5)
+    finally:
+        reader.kill()
+        reader.wait()
+    short = subprocess.Popen([sys.executable, "-c", code, "1"], stdout=subprocess.PIPE, text=True)
+    assert short.stdout.readline().strip() == "open"
+    con = db.connect(path, wait_s=20)  # the reader closes within a second: the writer gets in
+    con.close()
+    short.wait()

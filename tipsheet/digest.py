@@ -1,0 +1,219 @@
+"""Rendering a manager's digest and the index of all digests (pure: strings in, string out)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from tipsheet.markdown import inline, link, quote_block
+
+EVENT_LABELS = {
+    "funding": "funding round",
+    "acquisition": "acquisition",
+    "partnership": "partnership",
+    "product_launch": "product launch",
+    "leadership_change": "leadership change",
+    "layoffs": "layoffs",
+    "earnings": "earnings",
+    "expansion": "expansion",
+    "legal_regulatory": "legal or regulatory news",
+}
+
+# Why each kind of news matters to a manager, by the company's relation to theirs.
+RELATION_ANGLE = {
+    "competitor": "a competitor of {own}: it changes the field {first}'s team competes in",
+    "customer": "a major customer of {own}: it can change what {own} sells and to whom",
+    "own": "{own} itself: a chance to ask how it touches {first}'s team",
+    "industry": "the industry {own} works in",
+}
+EVENT_ANGLE = {
+    "funding": "new money usually means hiring and a faster roadmap",
+    "acquisition": "ownership changes reshuffle vendors, products and teams",
+    "partnership": "a new alliance can open or close doors for {own}",
+    "product_launch": "a new product may compete with, or need, what {own} offers",
+    "leadership_change": "new leaders bring new priorities and budgets",
+    "layoffs": "cuts move talent and customers around the market",
+    "earnings": "results show where the money and the pressure are",
+    "expansion": "growth into new places creates demand and openings",
+    "legal_regulatory": "rulings and rules change what everyone in the market may do",
+}
+
+
+@dataclass
+class DigestItem:
+    item_id: str
+    article_id: str
+    title: str | None
+    url: str | None
+    company_name: str
+    relation: str
+    event_type: str | None
+    published: date | None
+    score: float
+    worth_call: bool
+    site_name: str | None = None
+    coverage: int = 1
+    why: str = ""
+    talking_point: str = ""
+    language: str | None = None
+
+
+@dataclass
+class DigestPage:
+    me: str
+    manager_id: str
+    manager_name: str
+    manager_role: str
+    company_name: str
+    as_of: date
+    status_lines: list[str]
+    signals: list = field(default_factory=list)
+    items: list[DigestItem] = field(default_factory=list)
+    failing_sources: list[tuple[str, int, str]] = field(default_factory=list)
+    max_worth: int = 10
+    max_other: int = 15
+
+
+def first_name(name: str) -> str:
+    return name.split()[0] if name.strip() else name
+
+
+def why_it_matters(
+    manager_name: str, own_company: str, company: str, relation: str, event_type: str | None
+) -> str:
+    first = first_name(manager_name)
+    angle = RELATION_ANGLE.get(relation, RELATION_ANGLE["industry"]).format(
+        own=own_company, first=first
+    )
+    subject = "" if relation == "own" else f"{company} is "
+    line = f"{subject}{angle}" if subject else angle[0].upper() + angle[1:]
+    if event_type in EVENT_ANGLE:
+        line += "; " + EVENT_ANGLE[event_type].format(own=own_company)
+    return line + "."
+
+
+def suggested_message(me: str, manager_name: str, own_company: str, items: list[DigestItem]) -> str:
+    """A short note asking for a call, naming the kind of news but never the news itself."""
+    first = first_name(manager_name)
+    relations = {i.relation for i in items}
+    if "competitor" in relations:
+        about = f"one of {own_company}'s competitors"
+    elif "customer" in relations:
+        about = f"one of {own_company}'s major customers"
+    elif "own" in relations:
+        about = f"{own_company}'s market"
+    else:
+        about = "your industry"
+    return (
+        f"Hi {first}, I came across something about {about} that I think you would find "
+        f"useful, and I've put some thoughts together on what it could mean for your team. "
+        f"Would you have 15 minutes for a call in the next week or two? Best, {first_name(me)}"
+    )
+
+
+def _item_block(n: int, item: DigestItem, manager_first: str) -> list[str]:
+    meta = [f"**{inline(item.company_name)}** ({item.relation})"]
+    if item.event_type:
+        meta.append(EVENT_LABELS.get(item.event_type, item.event_type))
+    if item.published:
+        meta.append(item.published.isoformat())
+    meta.append(link(item.site_name or "source", item.url))
+    if item.coverage > 1:
+        meta.append(f"also covered by {item.coverage - 1} source{'s' * (item.coverage > 2)}")
+    if item.language and not item.language.lower().startswith("en"):
+        meta.append(f"in {inline(item.language)}")
+    lines = [
+        f"### {n}. {inline(item.title, 200) or '(untitled)'}",
+        "",
+        f"- Item `{item.item_id}` · " + " · ".join(meta),
+        f"- Why it matters to {inline(manager_first)}: {inline(item.why)}",
+    ]
+    if item.talking_point:
+        lines += ["- Talking point:", "", "  " + quote_block(item.talking_point)]
+    return [*lines, ""]
+
+
+def _signal_line(s) -> str:
+    seen = s.seen_on.isoformat() if getattr(s, "seen_on", None) else "date unknown"
+    detail = f" {inline(s.detail)}" if getattr(s, "detail", None) else ""
+    target = link("link", s.url) if getattr(s, "url", None) else ""
+    label = s.kind.replace("_", " ")
+    return f"- **{label}** (seen {seen}): {inline(s.title)}.{detail} {target}".rstrip()
+
+
+def render_digest(page: DigestPage) -> str:
+    first = first_name(page.manager_name)
+    worth = [i for i in page.items if i.worth_call][: page.max_worth]
+    other = [i for i in page.items if not i.worth_call][: page.max_other]
+    out = [
+        f"# {inline(page.manager_name)}, {inline(page.company_name)}: {page.as_of.isoformat()}",
+        "",
+        f"Role interviewed for: {inline(page.manager_role)}. Prepared for {inline(page.me)}.",
+        "",
+        "## Contact status",
+        "",
+        *[f"- {line}" for line in page.status_lines],
+        "",
+    ]
+    if page.signals:
+        out += ["## Re-opening signals", ""]
+        out += [_signal_line(s) for s in page.signals]
+        out.append("")
+    out += [f"## Worth a call ({len(worth)})", ""]
+    if worth:
+        for n, item in enumerate(worth, 1):
+            out += _item_block(n, item, first)
+    else:
+        out += ["Nothing concrete yet: no reason to call on news alone this time.", ""]
+    if other:
+        out += ["## Other items noted", ""]
+        for item in other:
+            date_s = item.published.isoformat() if item.published else "undated"
+            out.append(
+                f"- `{item.item_id}` {link(item.title or '(untitled)', item.url)}: "
+                f"{inline(item.company_name)} ({item.relation}), {date_s}"
+            )
+        out.append("")
+    if worth or page.signals:
+        message = suggested_message(page.me, page.manager_name, page.company_name, worth)
+        out += ["## Suggested message", "", quote_block(message, limit=1000), ""]
+    if page.failing_sources:
+        out += ["## Sources failing", ""]
+        for url, nights, error in page.failing_sources:
+            out.append(f"- {inline(url)}: failed {nights} runs in a row ({inline(error, 160)})")
+        out.append("")
+    out.append(
+        f"After the call: `tipsheet contacted {page.manager_id} --item ID` for each item "
+        "shared; shared items never come back."
+    )
+    return "\n".join(out).rstrip() + "\n"
+
+
+@dataclass
+class IndexRow:
+    manager_id: str
+    manager_name: str
+    company_name: str
+    next_due: date | None
+    status: str
+    best_item: str | None
+    digest_path: str
+
+
+def render_index(rows: list[IndexRow], as_of: date) -> str:
+    rows = sorted(rows, key=lambda r: (r.next_due or date.min, r.manager_id))
+    out = [
+        f"# Tipsheet digests: {as_of.isoformat()}",
+        "",
+        "| Manager | Company | Next contact due | Status | Best item |",
+        "|---|---|---|---|---|",
+    ]
+    for r in rows:
+        due = r.next_due.isoformat() if r.next_due else "now"
+        best = inline(r.best_item, 90) if r.best_item else "nothing worth a call yet"
+        name = inline(r.manager_name)
+        out.append(
+            f"| [{name}]({r.digest_path}) | {inline(r.company_name)} | {due} | "
+            f"{inline(r.status)} | {best} |"
+        )
+    return "\n".join(out) + "\n"
