@@ -17,18 +17,27 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from connectors.collect import SourceState, collect_all, source_host
+from connectors.collect import SourceState
+from connectors.jobs import board_urls
+from connectors.postings import collect_batch
 from storage import db, reads, search, writes
 from tipsheet import analysis, ranking
 from tipsheet.config import Config, Fetch
+from tipsheet.dates import end_of_day
 from tipsheet.digest import IndexRow, render_index
 from tipsheet.records import Source, SourceResult
+from tipsheet.urls import host_of
 
 BATCHES = 4
 
 
 def extract_workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
+
+
+def source_host(source: Source) -> str:
+    url = board_urls(source)[0] if source.type == "jobs" else source.url
+    return host_of(url)
 
 
 def partition_by_host(sources: list[Source], batches: int) -> list[list[Source]]:
@@ -52,14 +61,14 @@ def prepare_run(cfg: Config, as_of: date) -> tuple[int, SourceState]:
         validators, known = reads.fetch_state(con)
     finally:
         con.close()
-    return run_id, SourceState(validators=validators, known_urls=known, as_of=as_of)
+    return run_id, SourceState(as_of=end_of_day(as_of), validators=validators, known_urls=known)
 
 
 def _transient(task, task_run, state) -> bool:
     """Retry a batch only for errors a second try may not meet: the web's, not ours."""
     try:
         state.result()
-    except (OSError, TimeoutError, asyncio.TimeoutError):
+    except (OSError, TimeoutError):
         return True
     except Exception:
         return False
@@ -75,7 +84,8 @@ def _transient(task, task_run, state) -> bool:
 def fetch_batch(
     sources: list[Source], state: SourceState, settings: Fetch, pool: Executor | None
 ) -> list[SourceResult]:
-    return asyncio.run(collect_all(sources, state, settings, pool))
+    states = {s.id: state for s in sources}
+    return asyncio.run(collect_batch(sources, states, settings, pool))
 
 
 @task(cache_policy=NO_CACHE)

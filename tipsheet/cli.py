@@ -93,7 +93,7 @@ def run(
     day = _date(as_of, "--as-of")
     try:
         summary = _run_flow(config, day)
-    except (ConfigError,) as exc:
+    except ConfigError as exc:
         raise _fail(str(exc), 2) from None
     except RunInProgress as exc:
         raise _fail(str(exc), 1) from None

@@ -1,0 +1,61 @@
+"""Job-board and careers-page sources, read through the polite Fetcher into SourceResults."""
+
+from __future__ import annotations
+
+import logging
+
+from connectors.careers import fetch_careers_postings
+from connectors.http import Fetcher
+from connectors.jobs import fetch_postings, fetcher_get_bytes, fetcher_get_json
+from tipsheet.records import Source, SourceResult
+
+LOGGER = logging.getLogger(__name__)
+POSTING_TYPES = ("jobs", "careers_page")
+
+
+async def collect_postings(fetcher: Fetcher, source: Source) -> SourceResult:
+    """Every posting of one board or careers page; never raises.
+
+    A read with any error leaves `postings` None, so storage closes no posting on a night
+    the board could not be read whole.
+    """
+    result = SourceResult(source=source)
+    start = len(fetcher.logs)
+    try:
+        if source.type == "jobs":
+            postings, errors = await fetch_postings(fetcher_get_json(fetcher, source.id), source)
+        else:
+            postings, errors = await fetch_careers_postings(
+                fetcher_get_bytes(fetcher, source.id), source
+            )
+    except Exception as exc:  # one bad board must not stop the night
+        LOGGER.exception("reading %s failed", source.url)
+        postings, errors = [], [f"internal error reading {source.url}: {exc!r}"]
+    result.logs = [x for x in fetcher.logs[start:] if x.source_id == source.id]
+    if errors:
+        result.error = "; ".join(errors[:2])
+    else:
+        result.postings = postings
+    return result
+
+
+async def collect_batch(sources, states, settings, extract_pool) -> list[SourceResult]:
+    """News sources and posting sources of one batch, read at once."""
+    import asyncio
+
+    from connectors.collect import NEWS_TYPES, collect_all
+
+    news = [s for s in sources if s.type in NEWS_TYPES]
+    boards = [s for s in sources if s.type in POSTING_TYPES]
+
+    async def read_boards() -> list[SourceResult]:
+        if not boards:
+            return []
+        async with Fetcher(settings) as fetcher:
+            return list(await asyncio.gather(*(collect_postings(fetcher, s) for s in boards)))
+
+    async def read_news() -> list[SourceResult]:
+        return await collect_all(news, states, settings, extract_pool) if news else []
+
+    first, second = await asyncio.gather(read_news(), read_boards())
+    return first + second
