@@ -285,8 +285,10 @@ def _path(loc: tuple) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        else:
+        elif re.fullmatch(r"[\w-]+", str(part)):
             out += ("." if out else "") + str(part)
+        else:  # a key a person could not read back from the message as it stands
+            out += f"[{str(part)!r}]"
     return out or "(top level)"
 
 
