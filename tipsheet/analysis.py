@@ -33,6 +33,7 @@ def analyse_articles(
     """
     matcher = CompanyMatcher(companies)
     index = StoryIndex.from_rows(known_stories)
+    forms = {key: [*c.names, *c.domains] for key, c in companies.items()}
     result = AnalysisResult()
     for a in articles:
         text = a.get("text") or a.get("summary") or ""
@@ -40,6 +41,6 @@ def analyse_articles(
         mentions = matcher.mentions(a["id"], title, text, a.get("source_company"))
         result.article_ids.append(a["id"])
         result.mentions.extend(mentions)
-        result.events.extend(classify(title, text, mentions))
-        result.stories[a["id"]] = index.add(a["id"], f"{title or ''}\n{text}")
+        result.events.extend(classify(title, text, mentions, a["id"], forms))
+        result.stories[a["id"]] = index.assign(a["id"], f"{title or ''}\n{text}")
     return result

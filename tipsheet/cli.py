@@ -315,8 +315,8 @@ def explain(
     heads += ["coverage", "novelty", "interest", "prominence", "score", "worth a call"]
     out.print(_table(heads, rows, title=f"{manager}: {items[0]['run_date']}"))
     out.print(
-        "score = relation w x event w x recency x coverage x novelty x interest x prominence "
-        "(see the README, 'How items are scored').",
+        "score = 100 x relation x event x recency x coverage x novelty x interest x prominence"
+        " (see the README, 'How items are scored').",
         highlight=False,
     )
 

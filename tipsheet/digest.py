@@ -21,9 +21,9 @@ EVENT_LABELS = {
 
 # Why each kind of news matters to a manager, by the company's relation to theirs.
 RELATION_ANGLE = {
-    "competitor": "a competitor of {own}: it changes the field {first}'s team competes in",
+    "competitor": "a competitor of {own}: it changes the field {first_s} team competes in",
     "customer": "a major customer of {own}: it can change what {own} sells and to whom",
-    "own": "{own} itself: a chance to ask how it touches {first}'s team",
+    "own": "{own} itself: a chance to ask how it touches {first_s} team",
     "industry": "the industry {own} works in",
 }
 EVENT_ANGLE = {
@@ -78,12 +78,16 @@ def first_name(name: str) -> str:
     return name.split()[0] if name.strip() else name
 
 
+def possessive(name: str) -> str:
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
 def why_it_matters(
     manager_name: str, own_company: str, company: str, relation: str, event_type: str | None
 ) -> str:
     first = first_name(manager_name)
     angle = RELATION_ANGLE.get(relation, RELATION_ANGLE["industry"]).format(
-        own=own_company, first=first
+        own=own_company, first_s=possessive(first)
     )
     subject = "" if relation == "own" else f"{company} is "
     line = f"{subject}{angle}" if subject else angle[0].upper() + angle[1:]
@@ -96,12 +100,13 @@ def suggested_message(me: str, manager_name: str, own_company: str, items: list[
     """A short note asking for a call, naming the kind of news but never the news itself."""
     first = first_name(manager_name)
     relations = {i.relation for i in items}
+    owner = possessive(own_company)
     if "competitor" in relations:
-        about = f"one of {own_company}'s competitors"
+        about = f"one of {owner} competitors"
     elif "customer" in relations:
-        about = f"one of {own_company}'s major customers"
+        about = f"one of {owner} major customers"
     elif "own" in relations:
-        about = f"{own_company}'s market"
+        about = f"{owner} market"
     else:
         about = "your industry"
     return (

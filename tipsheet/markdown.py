@@ -10,7 +10,8 @@ import html
 import re
 from urllib.parse import quote, urlsplit
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+# `-`, `+` and `.` only mean something at the start of a line, where inline text never is.
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|~>])")
 _SPACE = re.compile(r"\s+")
 
 

@@ -132,6 +132,19 @@ def _item(row: dict, manager: Manager, tz: str) -> DigestItem:
     )
 
 
+def components(b) -> dict[str, float]:
+    """The score's factors as stored in digest_items, for `tipsheet explain` and SQL."""
+    return {
+        "s_relation": b.relation,
+        "s_event": b.event,
+        "s_recency": b.recency,
+        "s_coverage": b.coverage,
+        "s_novelty": b.novelty,
+        "s_interest": b.interests,
+        "s_prominence": b.prominence,
+    }
+
+
 def status_lines(status: ContactStatus, rejected_on: date, window_days: int) -> list[str]:
     if status.last_contact:
         lines = [
@@ -209,7 +222,7 @@ def build_digest(
             "coverage": r["coverage"],
             "talking_point": i.talking_point,
             "why": i.why,
-            **{f"s_{k}": v for k, v in r["breakdown"].components().items()},
+            **components(r["breakdown"]),
         }
         for n, (r, i) in enumerate(zip(rows, items, strict=True), 1)
     ]
