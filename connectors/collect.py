@@ -1,0 +1,302 @@
+"""One source's new articles for one run: listing, new entries, pages, extracted text.
+
+Network work is concurrent (the Fetcher keeps it polite); extraction is CPU-bound and runs
+in the executor the caller passes, so it uses every core and never blocks the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+from connectors.discovery import feed_links
+from connectors.feeds import is_google_news_link, parse_feed
+from connectors.http import Fetcher, Page
+from connectors.press import article_links
+from tipsheet.config import Fetch, Settings
+from tipsheet.records import (
+    Article,
+    FeedEntry,
+    FetchLog,
+    ParsedFeed,
+    Source,
+    SourceResult,
+    Validators,
+)
+from tipsheet.urls import article_id, canonicalize, host_of
+
+LOGGER = logging.getLogger(__name__)
+
+NEWS_TYPES = ("feed", "site", "press_page", "google_news")
+MAX_PROBES = 6  # feed URLs tried per site
+
+
+@dataclass
+class SourceState:
+    """What the previous runs left for one source."""
+
+    as_of: datetime  # "today" of the run: items older than max_age_days before it are skipped
+    validators: dict[str, Validators] = field(default_factory=dict)  # url -> validators
+    known_urls: set[str] = field(default_factory=set)  # canonical article URLs already stored
+
+
+def _is_google(url: str) -> bool:
+    host = host_of(url)
+    return host == "google.com" or host.endswith(".google.com") or ".google." in f".{host}"
+
+
+def _left_google(link: str, final_url: str) -> bool:
+    """Whether HTTP redirects took a Google News link to another site (the publisher)."""
+    return urlsplit(final_url).netloc.lower() != urlsplit(link).netloc.lower() and not _is_google(
+        final_url
+    )
+
+
+async def _listing(
+    fetcher: Fetcher, url: str, state: SourceState, result: SourceResult, source_id: str
+) -> tuple[Page, ParsedFeed | None]:
+    """Fetch a listing with its validators; parse only when it changed."""
+    page = await fetcher.get(url, state.validators.get(url), source_id=source_id)
+    if page.validators is not None:
+        result.validators[url] = page.validators
+    if page.status != "ok":
+        return page, None
+    return page, parse_feed(page.body, page.final_url, page.headers.get("content-type"))
+
+
+async def _feed_of_site(
+    fetcher: Fetcher, source: Source, state: SourceState, result: SourceResult
+) -> tuple[list[FeedEntry] | None, Page]:
+    """A site's entries: its feed when one is found, else its home page's article links."""
+    # The home page is fetched without validators: unchanged or not, its feed may have news.
+    home = await fetcher.get(source.url, source_id=source.id)
+    if home.status != "ok":
+        return None, home
+    parsed = parse_feed(home.body, home.final_url, home.headers.get("content-type"))
+    if parsed.is_feed:
+        return parsed.entries, home
+    for url in feed_links(home.body, home.final_url)[:MAX_PROBES]:
+        page, feed = await _listing(fetcher, url, state, result, source.id)
+        if page.status in ("not_modified", "unchanged", "skipped"):
+            result.unchanged = True
+            return [], page
+        if feed is not None and feed.is_feed:
+            return feed.entries, page
+    return article_links(home.body, home.final_url), home
+
+
+def _new_entries(
+    entries: list[FeedEntry], state: SourceState, settings: Fetch
+) -> list[tuple[str, FeedEntry]]:
+    oldest = state.as_of - timedelta(days=settings.max_age_days)
+    seen: set[str] = set()
+    fresh: list[tuple[str, FeedEntry]] = []
+    for e in entries:
+        url = canonicalize(e.url)
+        if url in state.known_urls or url in seen:
+            continue
+        if e.published_at is not None and e.published_at < oldest:
+            continue
+        seen.add(url)
+        fresh.append((url, e))
+    # Newest first when dated, so the cap keeps the latest news.
+    fresh.sort(key=lambda p: p[1].published_at or state.as_of, reverse=True)
+    return fresh[: settings.max_articles_per_source]
+
+
+def _feed_only(url: str, entry: FeedEntry, source: Source) -> Article | None:
+    text = entry.summary or entry.title
+    if not text:
+        return None
+    return Article(
+        id=article_id(url),
+        url=url,
+        title=entry.title,
+        text=text,
+        published_at=entry.published_at,
+        source_id=source.id,
+        fetched_at=datetime.now(UTC),
+        author=entry.author,
+        site_name=entry.source_name,
+        summary=entry.summary,
+        origin="feed_only",
+    )
+
+
+async def _article(
+    fetcher: Fetcher,
+    url: str,
+    entry: FeedEntry,
+    source: Source,
+    extract_pool: Executor | None,
+    extra_logs: list[FetchLog],
+) -> Article | None:
+    page = await fetcher.get(entry.url, source_id=source.id)
+    google = not entry.follow or is_google_news_link(entry.url)
+    if google and (page.status != "ok" or not _left_google(entry.url, page.final_url)):
+        # Google's interstitial is never article text: keep what the feed said.
+        return _feed_only(url, entry, source)
+    if page.status != "ok":
+        return _feed_only(url, entry, source)
+    if google:  # HTTP redirects led to the publisher: that page is the story's identity
+        url = canonicalize(page.final_url)
+    from connectors.extract import ExtractionError, extract_article
+
+    loop = asyncio.get_running_loop()
+    content_type = page.headers.get("content-type")
+    try:
+        extracted = await loop.run_in_executor(
+            extract_pool, extract_article, page.body, page.final_url, content_type, page.fetched_at
+        )
+    except ExtractionError as exc:
+        reason = getattr(exc, "reason", None) or str(exc)
+        extra_logs.append(
+            _extraction_log(page, source, f"no article in {page.final_url}: {reason}")
+        )
+        return _feed_only(url, entry, source)
+    except Exception as exc:  # an extractor bug costs this page, never the source
+        LOGGER.warning("extraction failed on %s", page.final_url, exc_info=True)
+        extra_logs.append(
+            _extraction_log(page, source, f"extraction failed on {page.final_url}: {exc!r}")
+        )
+        return _feed_only(url, entry, source)
+    return Article(
+        id=article_id(url),
+        url=url,
+        title=extracted.title or entry.title,
+        text=extracted.text,
+        published_at=entry.published_at or extracted.published_at,
+        source_id=source.id,
+        fetched_at=page.fetched_at,
+        author=extracted.author or entry.author,
+        site_name=extracted.site_name or entry.source_name,
+        language=extracted.language,
+        summary=entry.summary,
+        origin="page",
+    )
+
+
+def _extraction_log(page: Page, source: Source, error: str) -> FetchLog:
+    return FetchLog(
+        url=page.url,
+        status="error",
+        http_status=page.http_status,
+        error=error,
+        fetched_at=page.fetched_at,
+        bytes=len(page.body),
+        source_id=source.id,
+        final_url=page.final_url,
+    )
+
+
+async def collect_source(
+    fetcher: Fetcher, source: Source, state: SourceState, extract_pool: Executor | None
+) -> SourceResult:
+    """New articles of one feed, site, press page or Google News source; never raises."""
+    result = SourceResult(source=source)
+    start = len(fetcher.logs)
+    extra_logs: list[FetchLog] = []
+    try:
+        await _collect(fetcher, source, state, extract_pool, result, extra_logs)
+    except Exception as exc:  # a bug in one source must not stop the run
+        LOGGER.exception("collecting %s failed", source.url)
+        result.error = f"internal error collecting {source.url}: {exc!r}"
+    result.logs = [x for x in fetcher.logs[start:] if x.source_id == source.id] + extra_logs
+    return result
+
+
+async def _collect(
+    fetcher: Fetcher,
+    source: Source,
+    state: SourceState,
+    extract_pool: Executor | None,
+    result: SourceResult,
+    extra_logs: list[FetchLog],
+) -> None:
+    settings = fetcher.settings
+    if source.type not in NEWS_TYPES:
+        result.error = f"source type {source.type!r} is not a news source"
+        return
+    if source.type == "site":
+        entries, page = await _feed_of_site(fetcher, source, state, result)
+        if entries is None:
+            result.error = page.error
+            return
+        if result.unchanged:
+            return
+    else:
+        page, parsed = await _listing(fetcher, source.url, state, result, source.id)
+        if page.status in ("not_modified", "unchanged", "skipped"):
+            result.unchanged = True
+            return
+        if parsed is None:
+            result.error = page.error
+            return
+        if source.type == "press_page" and not parsed.is_feed:
+            entries = article_links(page.body, page.final_url)
+        elif parsed.is_feed:
+            entries = parsed.entries
+            _apply_ttl(result, source.url, parsed, page)
+        else:
+            entries = await _rediscover(fetcher, source, state, result, page)
+            if entries is None:
+                why = "; ".join(parsed.errors[:1]) or "not a feed"
+                result.error = f"{source.url}: {why}, and no feed found on it"
+                return
+    fresh = _new_entries(entries, state, settings)
+    articles = await asyncio.gather(
+        *(_article(fetcher, url, e, source, extract_pool, extra_logs) for url, e in fresh)
+    )
+    seen: set[str] = set()
+    for a in articles:
+        if a is not None and a.url not in seen and a.url not in state.known_urls:
+            seen.add(a.url)
+            result.articles.append(a)
+
+
+async def _rediscover(
+    fetcher: Fetcher, source: Source, state: SourceState, result: SourceResult, page: Page
+) -> list[FeedEntry] | None:
+    """A feed URL that now serves HTML: use the feed that page declares, if any."""
+    for url in feed_links(page.body, page.final_url, probe=False)[:MAX_PROBES]:
+        sub, feed = await _listing(fetcher, url, state, result, source.id)
+        if feed is not None and feed.is_feed:
+            return feed.entries
+    return None
+
+
+def _apply_ttl(result: SourceResult, url: str, parsed: ParsedFeed, page: Page) -> None:
+    """A feed's <ttl> pushes the next fetch back like max-age does (the later wins)."""
+    v = result.validators.get(url)
+    if v is None or not parsed.ttl_s:
+        return
+    after = page.fetched_at + timedelta(seconds=min(parsed.ttl_s, 24 * 3600))
+    if v.next_fetch_after is None or after > v.next_fetch_after:
+        v.next_fetch_after = after
+
+
+async def collect_all(
+    sources: list[Source],
+    states: dict[str, SourceState],
+    settings: Fetch | Settings,
+    extract_pool: Executor | None,
+) -> list[SourceResult]:
+    """Collect many sources at once with one Fetcher; states are keyed by source id."""
+    fetch = settings.fetch if isinstance(settings, Settings) else settings
+    now = datetime.now(UTC)
+    news = [s for s in sources if s.type in NEWS_TYPES]
+    async with Fetcher(fetch) as fetcher:
+        return list(
+            await asyncio.gather(
+                *(
+                    collect_source(
+                        fetcher, s, states.get(s.id) or SourceState(as_of=now), extract_pool
+                    )
+                    for s in news
+                )
+            )
+        )

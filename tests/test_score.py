@@ -1,0 +1,69 @@
+"""The score formula, its components, worth-a-call, and talking points."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tipsheet.score import score_item, worth_a_call
+from tipsheet.talking_points import talking_points
+
+TODAY = date(2026, 11, 20)
+
+
+def s(**kw):
+    args = {
+        "relation": "competitor",
+        "event_types": ["acquisition"],
+        "published_at": TODAY,
+        "as_of": TODAY,
+        "coverage": 1,
+        "in_title": True,
+        "mention_count": 2,
+        "interests_hits": 0,
+        "listed_before": 0,
+    }
+    args.update(kw)
+    return score_item(**args)
+
+
+def test_relation_order():
+    comp, cust, own, ind = (
+        s(relation=r).total for r in ("competitor", "customer", "own", "industry")
+    )
+    assert comp > cust > own > ind
+
+
+def test_components_multiply_to_total():
+    b = s(coverage=3, interests_hits=1, listed_before=1, published_at=date(2026, 11, 6))
+    product = (
+        100 * b.relation * b.event * b.recency * b.coverage * b.prominence * b.interests * b.novelty
+    )
+    assert abs(product - b.total) < 0.01
+    assert abs(b.recency - 0.5) < 1e-6 and b.novelty == 0.5
+    assert "relation" in b.explain()
+
+
+def test_recency_coverage_novelty_interests():
+    assert s(published_at=date(2026, 10, 1)).total < s().total
+    assert s(coverage=5).total > s().total
+    assert s(listed_before=1).total < s().total
+    assert s(interests_hits=2).total > s().total
+    assert s(event_types=[]).total < s(event_types=["earnings"]).total
+
+
+def test_worth_a_call():
+    assert worth_a_call(s())
+    assert worth_a_call(s(relation="own"))
+    assert not worth_a_call(s(relation="industry"))
+    assert not worth_a_call(s(event_types=[]))  # review, sport, gossip: no event
+    assert not worth_a_call(s(in_title=False, mention_count=1))  # a passing mention
+
+
+def test_talking_points_pick_the_event_sentence():
+    text = (
+        "Founded in 1998, Contoso makes software. On Tuesday Contoso said it had raised "
+        "$50 million in a Series C round led by Harbor. Shares of peers rose."
+    )
+    tp = talking_points(text, ["Contoso"], "funding")
+    assert tp.startswith("On Tuesday Contoso said it had raised $50 million")
+    assert talking_points("", ["Contoso"], None) == ""
