@@ -18,6 +18,7 @@ from connectors.feeds import is_google_news_link, parse_feed
 from connectors.http import Fetcher, Page
 from connectors.press import article_links
 from tipsheet.config import Fetch, Settings
+from tipsheet.faults import checkpoint
 from tipsheet.records import (
     Article,
     FeedEntry,
@@ -164,6 +165,7 @@ async def _article(
             _extraction_log(page, source, f"extraction failed on {page.final_url}: {exc!r}")
         )
         return _feed_only(url, entry, source)
+    checkpoint("extract")
     return Article(
         id=article_id(url),
         url=url,

@@ -8,7 +8,6 @@ their records back and this flow stores them one batch at a time.
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from prefect import flow, get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import tasks
+from flows.workers import extraction_pool
 from storage.lock import run_lock
 from tipsheet.config import load_config
 from tipsheet.dates import today_in
@@ -33,7 +33,7 @@ def nightly(config_path: str = "config.yaml", as_of: date | None = None) -> dict
         batches = tasks.partition_by_host(cfg.sources(), tasks.BATCHES)
         summary = {"run_id": run_id, "as_of": as_of.isoformat(), "new_articles": 0}
         try:
-            with ProcessPoolExecutor(max_workers=tasks.extract_workers()) as pool:
+            with extraction_pool() as pool:
                 futures = [
                     tasks.fetch_batch.submit(batch, state, cfg.settings.fetch, pool)
                     for batch in batches

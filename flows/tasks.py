@@ -25,14 +25,11 @@ from tipsheet import analysis, ranking
 from tipsheet.config import Config, Fetch
 from tipsheet.dates import end_of_day
 from tipsheet.digest import IndexRow, render_index
+from tipsheet.faults import checkpoint
 from tipsheet.records import Source, SourceResult
 from tipsheet.urls import host_of
 
 BATCHES = 4
-
-
-def extract_workers() -> int:
-    return max(1, min(2, os.cpu_count() or 1))
 
 
 def source_host(source: Source) -> str:
@@ -85,7 +82,9 @@ def fetch_batch(
     sources: list[Source], state: SourceState, settings: Fetch, pool: Executor | None
 ) -> list[SourceResult]:
     states = {s.id: state for s in sources}
-    return asyncio.run(collect_batch(sources, states, settings, pool))
+    results = asyncio.run(collect_batch(sources, states, settings, pool))
+    checkpoint("fetch")
+    return results
 
 
 @task(cache_policy=NO_CACHE)
@@ -163,6 +162,7 @@ def write_digests(cfg: Config, as_of: date, run_id: int | None) -> list[str]:
                 description=f"tipsheet digest for {manager.name}, {as_of.isoformat()}",
             )
             logger.info("digest for %s: %s", manager.id, path)
+            checkpoint("render")
     finally:
         con.close()
     write_text_atomic(out_dir / "README.md", render_index(index, as_of))
@@ -207,6 +207,7 @@ def publish_failures(results: list[SourceResult]) -> None:
 
 @task(cache_policy=NO_CACHE)
 def finish_run(cfg: Config, run_id: int, summary: dict, status: str, error: str | None = None):
+    checkpoint("finish")
     con = db.connect(cfg.settings.database)
     try:
         writes.finish_run(con, run_id, status, summary, error)

@@ -21,7 +21,15 @@ def fetch_state(con) -> tuple[dict[str, Validators], set[str]]:
             "SELECT url, etag, last_modified, content_hash, next_fetch_after FROM url_state"
         ).fetchall()
     }
-    known = {u for (u,) in con.execute("SELECT url FROM articles").fetchall()}
+    # Pages that failed left a feed-only record: they are tried again while in the window.
+    # Google News items stay feed-only by design and are never fetched again.
+    known = {
+        u
+        for (u,) in con.execute(
+            "SELECT a.url FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
+            "WHERE a.origin = 'page' OR s.type = 'google_news'"
+        ).fetchall()
+    }
     return validators, known
 
 

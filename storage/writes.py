@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 import pyarrow as pa
 
 from tipsheet.config import Config
+from tipsheet.faults import checkpoint
 from tipsheet.records import Article, Event, Mention, SourceResult
 
 
@@ -176,7 +177,19 @@ def save_source_results(con, run_id: int, results: Sequence[SourceResult], as_of
             "last_modified = excluded.last_modified, content_hash = excluded.content_hash, "
             "next_fetch_after = excluded.next_fetch_after, updated_at = excluded.updated_at",
         )
-        bulk_insert(con, "articles", list(articles.values()), "ON CONFLICT DO NOTHING")
+        # A page that failed before left only the feed's text: its full page replaces it.
+        bulk_insert(
+            con,
+            "articles",
+            list(articles.values()),
+            "ON CONFLICT (id) DO UPDATE SET title = excluded.title, text = excluded.text, "
+            "published_at = coalesce(articles.published_at, excluded.published_at), "
+            "fetched_at = excluded.fetched_at, author = excluded.author, "
+            "site_name = excluded.site_name, language = excluded.language, "
+            "origin = excluded.origin, story_id = NULL, analysed_at = NULL "
+            "WHERE articles.origin = 'feed_only' AND excluded.origin = 'page'",
+        )
+        checkpoint("write")
         for r in postings:
             _save_postings(con, r, as_of)
         after = con.execute("SELECT count(*) FROM articles").fetchone()[0]
@@ -241,6 +254,7 @@ def save_analysis(
             con.execute(
                 "UPDATE articles SET analysed_at = ? WHERE id IN (SELECT id FROM _ids)", [_now()]
             )
+            checkpoint("analyse")
         finally:
             con.unregister("_ids")
             con.unregister("_stories")

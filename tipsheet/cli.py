@@ -326,3 +326,7 @@ def main() -> None:  # pragma: no cover - the console script calls app directly
         app()
     except KeyboardInterrupt:
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
