@@ -40,3 +40,21 @@ def run_lock(database: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def run_in_progress(database: Path) -> bool:
+    """True while another process holds the run lock (readers then use the snapshot)."""
+    path = lock_path(database)
+    if not path.exists():
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False

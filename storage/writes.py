@@ -6,28 +6,37 @@ and the next run picks up what is missing (articles not yet analysed have analys
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 
+import duckdb
 import pyarrow as pa
 
 from tipsheet.config import Config
+from tipsheet.errors import StorageError
 from tipsheet.faults import checkpoint
 from tipsheet.records import Article, Event, Mention, SourceResult
 
 
 @contextmanager
 def transaction(con) -> Iterator[None]:
-    con.execute("BEGIN TRANSACTION")
+    """One all-or-nothing write; a database error becomes a one-line StorageError."""
     try:
-        yield
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StorageError(f"database write failed, nothing of it was stored: {first}") from None
 
 
 def _now() -> datetime:

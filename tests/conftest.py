@@ -70,3 +70,26 @@ def prefect_harness(tmp_path_factory):
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def demo_output(prefect_harness, tmp_path_factory):
+    """The demo run twice (a first night, then the same night again), shared read-only.
+
+    Returns (output folder, first summary, row counts after the first run, second summary).
+    Tests that write must copy the folder first.
+    """
+    import duckdb
+
+    from demo.runner import run_demo
+
+    out = tmp_path_factory.mktemp("demo-output")
+    first = run_demo(out, fresh=True)
+    con = duckdb.connect(str(out / "tipsheet.duckdb"), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute("SHOW TABLES").fetchall()]
+        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+    finally:
+        con.close()
+    second = run_demo(out)
+    return out, first, counts, second

@@ -24,8 +24,8 @@ from rich.table import Table  # noqa: E402
 from tipsheet.config import Config, load_config  # noqa: E402
 from tipsheet.errors import (  # noqa: E402
     ConfigError,
+    DatabaseBusy,
     QueryRefused,
-    RunInProgress,
     StorageError,
     TipsheetError,
 )
@@ -62,6 +62,11 @@ def _date(value: str | None, name: str) -> date | None:
         raise _fail(f"{name}: not a date (YYYY-MM-DD): {value!r}", 2) from None
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else ""
+
+
 def _print_summary(summary: dict) -> None:
     out.print(
         f"Sources: {summary.get('sources_fetched', 0)} fetched, "
@@ -95,10 +100,10 @@ def run(
         summary = _run_flow(config, day)
     except ConfigError as exc:
         raise _fail(str(exc), 2) from None
-    except RunInProgress as exc:
-        raise _fail(str(exc), 1) from None
     except TipsheetError as exc:
         raise _fail(str(exc), 1) from None
+    except Exception as exc:  # the run stopped: say why in one line, the log has the rest
+        raise _fail(f"the run stopped: {type(exc).__name__}: {_first_line(exc)}", 1) from None
     _print_summary(summary)
 
 
@@ -114,6 +119,8 @@ def demo(
         summary = run_demo(output, fresh=fresh, status=out.status)
     except TipsheetError as exc:
         raise _fail(str(exc), 1) from None
+    except Exception as exc:
+        raise _fail(f"the demo stopped: {type(exc).__name__}: {_first_line(exc)}", 1) from None
     _print_summary(summary)
     out.print(f"Index of digests: {Path(summary['index'])}", highlight=False)
 
@@ -174,17 +181,24 @@ def contacted(
     )
 
 
-def _reader(cfg: Config):
-    """Readers use the last finished run's snapshot while a run writes the live file."""
+def _reader(cfg: Config, external_access: bool = False):
+    """A read-only connection that never shows half a run.
+
+    While a run holds the run lock, readers get the snapshot of the last finished run;
+    otherwise the live file (opened, read and closed at once).
+    """
     from storage import db
+    from storage.lock import run_in_progress
 
     path = Path(cfg.settings.database)
     snap = db.snapshot_path(path)
+    if run_in_progress(path) and snap.exists():
+        return db.connect_read_only(snap, wait_s=5, external_access=external_access)
     try:
-        return db.connect_read_only(path, wait_s=2, external_access=False)
-    except StorageError:
+        return db.connect_read_only(path, wait_s=10, external_access=external_access)
+    except DatabaseBusy:
         if snap.exists():
-            return db.connect_read_only(snap, wait_s=5, external_access=False)
+            return db.connect_read_only(snap, wait_s=5, external_access=external_access)
         raise
 
 
@@ -250,19 +264,11 @@ def search(
     limit: int = typer.Option(20, "--limit"),
 ):
     """Rank stored articles by BM25 full-text relevance (offline)."""
-    from storage import db
     from storage.search import search as bm25
 
     cfg = _config(config)
     try:
-        path = Path(cfg.settings.database)
-        snap = db.snapshot_path(path)
-        try:
-            con = db.connect_read_only(path, wait_s=2)
-        except StorageError:
-            if not snap.exists():
-                raise
-            con = db.connect_read_only(snap, wait_s=5)
+        con = _reader(cfg, external_access=True)  # the fts extension loads from a file
         try:
             rows = bm25(con, words, limit)
         finally:
