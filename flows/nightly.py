@@ -49,6 +49,7 @@ def nightly(config_path: str = "config.yaml", as_of: date | None = None) -> dict
             summary.update(tasks.analyse(cfg, as_of))
             summary["digests"] = tasks.write_digests(cfg, as_of, run_id)
             summary["digests_written"] = len(summary["digests"])
+            summary["digests_sent"] = tasks.deliver_digests(cfg, as_of, summary["digests"])
             tasks.publish_failures(results)
             tasks.finish_run(cfg, run_id, summary, "done")
         except BaseException as exc:

@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 
 from connectors.collect import SourceState
 from connectors.jobs import board_urls
+from connectors.notify import send_digest
 from connectors.postings import collect_batch
 from storage import db, reads, search, writes
 from tipsheet import analysis, ranking
@@ -167,6 +168,23 @@ def write_digests(cfg: Config, as_of: date, run_id: int | None) -> list[str]:
         con.close()
     write_text_atomic(out_dir / "README.md", render_index(index, as_of))
     return paths
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30])
+def deliver_digests(cfg: Config, as_of: date, paths: list[str]) -> int:
+    """Send each digest by email or apprise when the user turned delivery on."""
+    notify = cfg.settings.notify
+    if not (notify.email.enabled or notify.apprise_urls):
+        return 0
+    logger = get_run_logger()
+    sent = 0
+    for manager, path in zip(cfg.managers, paths, strict=True):
+        subject = f"tipsheet: {manager.name}, {as_of.isoformat()}"
+        errors = send_digest(Path(path).read_text(encoding="utf-8"), subject, notify, manager)
+        for error in errors:
+            logger.warning("delivery of %s failed: %s", manager.id, error)
+        sent += not errors
+    return sent
 
 
 def ranking_inputs(con, cfg: Config, manager, as_of: date) -> ranking.Inputs:
