@@ -41,3 +41,21 @@ def test_incremental_index_keeps_story_ids():
     )
     assert index.assign("new", UPDATE) == "story-7"  # idempotent
     assert index.coverage()["story-7"] == 2
+
+
+def test_aggregator_headline_joins_the_direct_story():
+    from tipsheet.clusters import StoryIndex
+
+    index = StoryIndex()
+    direct = (
+        "Contoso Freight names Ruth Adeyemi as chief executive\n"
+        "Contoso Freight has appointed Ruth Adeyemi as chief executive, ending a search. "
+        * 5
+    )
+    first = index.assign("direct", direct)
+    google = "Contoso Freight names Ruth Adeyemi as chief executive - The Metro Daily\n"
+    assert index.assign("google", google) == first
+    other = "Contoso Freight opens a new depot in Bremen this spring - Freight Wire\n"
+    assert index.assign("other", other) == "other"
+    short = "Q3 results - Wire\n"
+    assert index.assign("short", short) == "short"

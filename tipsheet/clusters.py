@@ -6,6 +6,10 @@ seed) proposes candidates cheaply, and the exact sets decide: two articles are o
 when their Jaccard similarity or their containment (the share of the shorter one found in
 the longer: an update adds paragraphs, a feed summary is a cut) reaches the threshold.
 
+Aggregators (Google News) carry only a headline: an article whose headline matches a
+known one almost word for word (HEADLINE_MATCH, after dropping a " - Publisher" suffix)
+joins that story even when its text cannot be compared.
+
 A story's id is the id of the first article seen in it, so ids stay stable across nights:
 `StoryIndex.from_rows` rebuilds the index from stored (article_id, story_id, text) rows and
 `assign` places new articles in existing stories or starts new ones.
@@ -18,6 +22,7 @@ import re
 from collections.abc import Iterable
 
 from datasketch import MinHash, MinHashLSH
+from rapidfuzz import fuzz, process
 
 LOGGER = logging.getLogger(__name__)
 
@@ -27,6 +32,17 @@ SEED = 1  # fixed: the same texts always give the same signatures
 CANDIDATE_THRESHOLD = 0.3  # LSH recall net, below any threshold we verify against
 MIN_SHINGLES_FOR_CONTAINMENT = 12  # a headline alone is contained in too much
 _WORD = re.compile(r"\w+", re.UNICODE)
+HEADLINE_MATCH = 94  # rapidfuzz token_sort_ratio on normalised headlines
+MIN_HEADLINE_WORDS = 5  # shorter headlines ("Q3 results") are too generic to join on
+_PUBLISHER_SUFFIX = re.compile(r"\s+[-–—|]\s+[^-–—|]{1,60}$")
+
+
+def headline_key(text: str) -> str | None:
+    """The first line, without a trailing " - Publisher", lowercased words; None if short."""
+    first = (text or "").strip().split("\n", 1)[0]
+    first = _PUBLISHER_SUFFIX.sub("", first)
+    words = _WORD.findall(first.lower())
+    return " ".join(words) if len(words) >= MIN_HEADLINE_WORDS else None
 
 
 def shingles(text: str, n: int = SHINGLE) -> frozenset[str]:
@@ -65,6 +81,7 @@ class StoryIndex:
         self._shingles: dict[str, frozenset[str]] = {}
         self._story: dict[str, str] = {}
         self._order: dict[str, int] = {}
+        self._headlines: dict[str, str] = {}  # normalised headline -> story id
 
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[str, str, str]], threshold: float = 0.8) -> StoryIndex:
@@ -101,9 +118,20 @@ class StoryIndex:
                     key = (-sim, self._order[other], other)
                     if best is None or key < best:
                         best = key
-        story = self._story[best[2]] if best else article_id
+        story = self._story[best[2]] if best else self._by_headline(text) or article_id
         self._add(article_id, text, story, sh)
         return story
+
+    def _by_headline(self, text: str) -> str | None:
+        key = headline_key(text)
+        if key is None or not self._headlines:
+            return None
+        if key in self._headlines:
+            return self._headlines[key]
+        found = process.extractOne(
+            key, self._headlines.keys(), scorer=fuzz.token_sort_ratio, score_cutoff=HEADLINE_MATCH
+        )
+        return self._headlines[found[0]] if found else None
 
     def _add(
         self, article_id: str, text: str, story_id: str, sh: frozenset[str] | None = None
@@ -114,6 +142,9 @@ class StoryIndex:
         self._shingles[article_id] = sh
         self._story[article_id] = story_id
         self._order[article_id] = len(self._order)
+        key = headline_key(text)
+        if key is not None:
+            self._headlines.setdefault(key, story_id)
         if sh:
             self._lsh.insert(article_id, _minhash(sh))
 
