@@ -90,7 +90,7 @@ def events_by_article(con, article_ids: list[str]) -> dict[str, list[dict]]:
         return out
     for row in _dicts(
         con.execute(
-            "SELECT article_id, event_type, evidence, confidence, company_id FROM events "
+            "SELECT article_id, event_type, evidence, confidence, company_id, in_lead FROM events "
             "WHERE article_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY article_id, event_type",
             [sorted(set(article_ids))],
         )

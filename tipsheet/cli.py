@@ -225,11 +225,20 @@ def sources(config: Path = ConfigOpt):
             con.close()
     except StorageError as exc:
         raise _fail(str(exc), 1) from None
-    cols = ["company_id", "type", "url", "last_fetched_at", "last_status", "last_error"]
-    table = _table(
-        [*cols, "failing runs"],
-        [tuple(r[c] for c in cols) + (r["failing_runs"],) for r in rows if r["active"]],
-    )
+    rows = [
+        (
+            r["company_id"] or "(industry)",
+            r["type"],
+            r["url"],
+            r["last_fetched_at"].strftime("%Y-%m-%d %H:%M") if r["last_fetched_at"] else "never",
+            r["last_status"] or "",
+            str(r["failing_runs"]),
+            r["last_error"] or "",
+        )
+        for r in rows
+        if r["active"]
+    ]
+    table = _table(["company", "type", "url", "last fetch", "status", "failing", "error"], rows)
     out.print(table)
 
 
