@@ -119,6 +119,7 @@ def _feed_only(url: str, entry: FeedEntry, source: Source) -> Article | None:
         title=entry.title,
         text=text,
         published_at=entry.published_at,
+        published_day=entry.published_at.date() if entry.published_at else None,
         source_id=source.id,
         fetched_at=datetime.now(UTC),
         author=entry.author,
@@ -166,12 +167,14 @@ async def _article(
         )
         return _feed_only(url, entry, source)
     checkpoint("extract")
+    published = publication_time(entry.published_at, extracted.published_at)
     return Article(
         id=article_id(url),
         url=url,
         title=extracted.title or entry.title,
         text=extracted.text,
-        published_at=entry.published_at or extracted.published_at,
+        published_at=published,
+        published_day=published.date() if published else None,
         source_id=source.id,
         fetched_at=page.fetched_at,
         author=extracted.author or entry.author,
@@ -180,6 +183,17 @@ async def _article(
         summary=entry.summary,
         origin="page",
     )
+
+
+def publication_time(feed: datetime | None, page: datetime | None) -> datetime | None:
+    """The page's own date when the feed agrees with it (it keeps the page's timezone, so
+    its calendar day); the feed's when they disagree (the page's may be an update) or
+    when the page has none."""
+    if page is None:
+        return feed
+    if feed is None or abs(feed - page) <= timedelta(days=1):
+        return page
+    return feed
 
 
 def _extraction_log(page: Page, source: Source, error: str) -> FetchLog:

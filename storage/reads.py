@@ -64,6 +64,7 @@ def candidates(con, company_ids: list[str], since: datetime) -> list[dict]:
                 FROM articles WHERE story_id IS NOT NULL GROUP BY story_id
             )
             SELECT a.id AS article_id, a.url, a.title, a.text, a.summary, a.published_at,
+                   a.published_day,
                    a.fetched_at, a.site_name, a.language, a.origin, a.story_id,
                    coalesce(cov.coverage, 1) AS coverage,
                    m.company_id, m.count AS mention_count, m.in_title, m.snippet,
@@ -130,7 +131,8 @@ def digest_items(con, manager_id: str, run_date: date | None = None) -> list[dic
         ).fetchone()[0]
     return _dicts(
         con.execute(
-            "SELECT d.*, a.title, a.url, a.published_at, a.language, a.site_name "
+            "SELECT d.*, a.title, a.url, a.published_at, a.published_day, a.language, "
+            "a.site_name "
             "FROM digest_items d JOIN articles a ON a.id = d.article_id "
             "WHERE d.manager_id = ? AND d.run_date = ? ORDER BY d.rank",
             [manager_id, run_date],

@@ -193,6 +193,7 @@ def save_source_results(con, run_id: int, results: Sequence[SourceResult], as_of
             list(articles.values()),
             "ON CONFLICT (id) DO UPDATE SET title = excluded.title, text = excluded.text, "
             "published_at = coalesce(articles.published_at, excluded.published_at), "
+            "published_day = coalesce(articles.published_day, excluded.published_day), "
             "fetched_at = excluded.fetched_at, author = excluded.author, "
             "site_name = excluded.site_name, language = excluded.language, "
             "origin = excluded.origin, story_id = NULL, analysed_at = NULL "

@@ -72,7 +72,7 @@ def score_candidates(cfg: Config, manager: Manager, as_of: date, inputs: Inputs)
         breakdown = score_item(
             relation=relation,
             event_types=event_types,
-            published_at=c["published_at"] or c["fetched_at"],
+            published_at=c.get("published_day") or c["published_at"] or c["fetched_at"],
             as_of=as_of,
             coverage=c["coverage"],
             in_title=c["in_title"],
@@ -119,7 +119,7 @@ def _item(row: dict, manager: Manager, tz: str) -> DigestItem:
         company_name=row["company_name"],
         relation=row["relation"],
         event_type=event_type,
-        published=local_date(row["published_at"], tz),
+        published=row.get("published_day") or local_date(row["published_at"], tz),
         score=row["breakdown"].total,
         worth_call=row["worth_call"],
         site_name=row["site_name"],
@@ -182,7 +182,13 @@ def build_digest(
     rows = score_candidates(cfg, manager, as_of, inputs)
     items = [_item(r, manager, tz) for r in rows]
     news = [
-        (n["article_id"], n["title"], n["text"], n["url"], local_date(n["published_at"], tz))
+        (
+            n["article_id"],
+            n["title"],
+            n["text"],
+            n["url"],
+            n.get("published_day") or local_date(n["published_at"], tz),
+        )
         for n in inputs.news
     ]
     signals = find_signals(manager, inputs.postings, news, as_of)

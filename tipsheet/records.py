@@ -109,6 +109,7 @@ class Article:
     language: str | None = None
     summary: str | None = None
     origin: str = "page"  # page | feed_only (no page fetched: the feed's text is all we have)
+    published_day: date | None = None  # the page's own calendar day, in its own timezone
 
 
 @dataclass
@@ -127,8 +128,9 @@ class Event:
     article_id: str
     event_type: str
     evidence: str
-    confidence: float = 1.0
+    confidence: float = 1.0  # >= 0.7: stated in the headline or lede; lower: body only
     company_id: str | None = None
+    in_lead: bool = False  # stated in the headline or lede: the article's main event
 
 
 @dataclass
