@@ -110,17 +110,20 @@ def source_counts(results: list[SourceResult]) -> dict:
 
 @task(cache_policy=NO_CACHE)
 def analyse(cfg: Config, as_of: date) -> dict:
-    """Mentions, events and stories of every article not analysed yet, then the search index."""
+    """Mentions, events and stories of every article not analysed yet; the search index."""
     con = db.connect(cfg.settings.database)
     try:
         pending = reads.unanalysed_articles(con)
         if pending:
+            # Only a night with new articles changes the index (a full rebuild: seconds on
+            # thousands of articles). Built before they are marked analysed, so a run killed
+            # in between finds them pending and builds it again.
+            search.rebuild_index(con)
             since = reads.recent_window(as_of, analysis.STORY_WINDOW_DAYS)
             result = analysis.analyse_articles(pending, cfg.companies, reads.story_rows(con, since))
             writes.save_analysis(
                 con, result.article_ids, result.mentions, result.events, result.stories
             )
-        search.rebuild_index(con)
     finally:
         con.close()
     return {"analysed": len(pending)}

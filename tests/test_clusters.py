@@ -49,8 +49,7 @@ def test_aggregator_headline_joins_the_direct_story():
     index = StoryIndex()
     direct = (
         "Contoso Freight names Ruth Adeyemi as chief executive\n"
-        "Contoso Freight has appointed Ruth Adeyemi as chief executive, ending a search. "
-        * 5
+        "Contoso Freight has appointed Ruth Adeyemi as chief executive, ending a search. " * 5
     )
     first = index.assign("direct", direct)
     google = "Contoso Freight names Ruth Adeyemi as chief executive - The Metro Daily\n"

@@ -66,7 +66,7 @@ def _page(items) -> DigestPage:
 @pytest.mark.parametrize("title", HOSTILE)
 def test_hostile_titles_cannot_inject_markdown_or_html(title):
     md = render_digest(_page([_item(title), _item(title, worth=False)]))
-    assert "<script" not in md and "<img" not in md
+    assert not re.search(r"(?<!\\)<(script|img)", md)
     assert "](javascript:" not in md
     assert "![" not in md
     headings = [line for line in md.splitlines() if line.startswith("#")]
@@ -87,7 +87,7 @@ def test_links_only_for_http_urls():
 @given(st.text())
 def test_inline_text_stays_on_one_line_with_every_metacharacter_escaped(text):
     out = inline(text)
-    assert "\n" not in out and "<" not in out
+    assert "\n" not in out and not re.search(r"(?<!\\)<", out)
     assert not re.search(r"(?<!\\)[\[\]()`*_#|!]", out)
 
 

@@ -58,3 +58,91 @@ def test_evidence_and_company():
 
 def test_sentences_split():
     assert sentences("One. Two! Three? U.S. four") == ["One.", "Two!", "Three?", "U.S. four"]
+
+
+ARTICLE = (
+    "The maker of garden tools will pay $75 million in cash.\n"
+    "Hedgerow Tools has agreed to buy Fernway, a smaller rival, for $75 million, the company "
+    "said on Monday.\n"
+    "Hedgerow, which last month announced 120 job cuts, has been expanding in Europe since 2020.\n"
+    "Analysts said the deal would lift sales. The company opened a new warehouse in Lyon."
+)
+
+
+def test_main_event_is_in_headline_or_lede_and_background_counts_nowhere():
+    events = {e.event_type: e for e in classify("Hedgerow Tools buys rival Fernway", ARTICLE)}
+    acq = events["acquisition"]
+    assert acq.in_lead and acq.confidence >= 0.7
+    assert "layoffs" not in events  # "which last month announced 120 job cuts": an aside
+    body = events["expansion"]  # stated, but only in the fifth sentence
+    assert not body.in_lead and body.confidence < 0.7
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The appointment comes a week after the company announced 200 job cuts.",
+        "Ruiz joined the group in 2016 and led the acquisition of two rivals.",
+        "Shares fell, days after the retailer agreed to buy a rival for $50 million.",
+    ],
+)
+def test_background_clauses_state_no_event(text):
+    assert types(None, text) == []
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("Review: the Contoso Air headphones", "Great sound, weak battery. Four stars."),
+        (
+            "Harbour 2–1 Rovers: late goal settles derby",
+            "The visitors made three changes at half-time, and the fans went home happy.",
+        ),
+        (
+            "Spotted: a tycoon's party on a superyacht",
+            "Guests drank champagne before a celebrity DJ took over the deck.",
+        ),
+        (None, "The verdict: tasty, but pricey. Worth buying if you can find them on sale."),
+    ],
+)
+def test_soft_genres_carry_no_event(title, text):
+    assert classify(title, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The new manager took over the team in June.", []),
+        ("The successor takes over from the interim boss in January.", []),
+        ("Shoppers can buy Contoso's robots from its website.", []),
+        ("From April drivers will be charged £3 an hour to park.", []),
+        ('"We are proud," said interim chief executive Jo Marsh.', []),
+        ("Copperline will take over Ridge Street Ales for $25 million.", ["acquisition"]),
+        ("A federal judge ruled that the patent was infringed.", ["legal_regulatory"]),
+        (
+            "The company was fined 110 million euros by the European Commission.",
+            ["legal_regulatory"],
+        ),
+    ],
+)
+def test_weak_triggers_need_a_business_object(text, expected):
+    assert types(None, text) == expected
+
+
+def test_wire_copy_is_unwrapped_and_its_results_table_read():
+    body = (
+        "Allied Widgets Inc said it\ncompleted the previously announced sale of its\n"
+        "packaging unit to a group of investors.\n    The price was not disclosed.\n"
+    )
+    assert [s[:22] for s in sentences(body)] == ["Allied Widgets Inc sai", "The price was not disc"]
+    assert types("ALLIED WIDGETS COMPLETES UNIT SALE", body) == ["acquisition"]
+    table = "Shr profit 12 cts vs loss 1.15 dlrs\n    Net profit 300,286 vs loss 2,855,887\n"
+    [ev] = classify("ACME CORP 4TH QTR NET", table)
+    assert ev.event_type == "earnings" and ev.in_lead
+
+
+def test_abbreviations_do_not_end_sentences():
+    assert sentences("The U.S. Department of Justice sued. Next.") == [
+        "The U.S. Department of Justice sued.",
+        "Next.",
+    ]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from tipsheet.score import score_item, worth_a_call
+from tipsheet.records import Event
+from tipsheet.score import is_main_event, score_item, worth_a_call
 from tipsheet.talking_points import talking_points
 
 TODAY = date(2026, 11, 20)
@@ -57,6 +58,23 @@ def test_worth_a_call():
     assert not worth_a_call(s(relation="industry"))
     assert not worth_a_call(s(event_types=[]))  # review, sport, gossip: no event
     assert not worth_a_call(s(in_title=False, mention_count=1))  # a passing mention
+    assert worth_a_call(s(main_event=True))
+    assert not worth_a_call(s(main_event=False))  # an event only in the body: an aside
+
+
+def test_body_only_events_weigh_less():
+    main, body = s(main_event=True), s(main_event=False)
+    assert body.event == 0.5 * main.event and body.total < main.total
+    assert s(event_types=[], main_event=True).main_event is False
+    assert s(event_types=["earnings"], main_event=False).event >= s(event_types=[]).event
+
+
+def test_is_main_event_reads_the_flag_or_the_confidence():
+    assert is_main_event(Event("a", "funding", "x", 0.9, in_lead=True))
+    assert not is_main_event(Event("a", "funding", "x", 0.5, in_lead=False))
+    assert is_main_event({"event_type": "funding", "confidence": 0.85})  # stored before in_lead
+    assert not is_main_event({"event_type": "funding", "confidence": 0.4})
+    assert not is_main_event(None)
 
 
 def test_talking_points_pick_the_event_sentence():

@@ -6,12 +6,11 @@ HTML, a heading or a table, nor break the line it sits on.
 
 from __future__ import annotations
 
-import html
 import re
 from urllib.parse import quote, urlsplit
 
 # `-`, `+` and `.` only mean something at the start of a line, where inline text never is.
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|~>])")
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|~<>])")
 _SPACE = re.compile(r"\s+")
 
 
@@ -22,8 +21,7 @@ def inline(text: str | None, limit: int | None = None) -> str:
     text = _SPACE.sub(" ", text).strip()
     if limit and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
-    # HTML first (so our own backslashes survive), then every markdown metacharacter.
-    text = html.escape(text, quote=False)
+    # A backslash before < makes it text: no tag can open, and the raw file stays readable.
     return _SPECIAL.sub(r"\\\1", text)
 
 

@@ -322,6 +322,8 @@ class CompanyMatcher:
         if not established:
             return None
         counted = [h for h in hits if h.strong or h.weak]
+        if not counted:  # own source, but every hit is part of another name ("Apple Music")
+            return None
         body_hits = [h for h in counted if not h.in_title]
         first = (body_hits or counted)[0]
         src = text if not first.in_title else title

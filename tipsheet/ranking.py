@@ -10,7 +10,7 @@ from tipsheet.cadence import ContactStatus, contact_status
 from tipsheet.config import Config, Manager
 from tipsheet.dates import local_date
 from tipsheet.digest import DigestItem, DigestPage, render_digest, why_it_matters
-from tipsheet.score import score_item, worth_a_call
+from tipsheet.score import is_main_event, score_item, worth_a_call
 from tipsheet.signals import Signal, find_signals, has_strong_signal, strongest
 from tipsheet.talking_points import talking_points
 
@@ -52,7 +52,8 @@ def interest_hits(interests: list[str], title: str | None, text: str | None) -> 
 def _primary_event(events: list[dict], company_id: str) -> dict | None:
     about = [e for e in events if e.get("company_id") == company_id]
     pool = about or [e for e in events if not e.get("company_id")]
-    return max(pool, key=lambda e: e.get("confidence") or 0, default=None)
+    # The article's main event (headline or lede) before anything said further down.
+    return max(pool, key=lambda e: (is_main_event(e), e.get("confidence") or 0), default=None)
 
 
 def score_candidates(cfg: Config, manager: Manager, as_of: date, inputs: Inputs) -> list[dict]:
@@ -79,6 +80,7 @@ def score_candidates(cfg: Config, manager: Manager, as_of: date, inputs: Inputs)
             mention_count=c["mention_count"],
             interests_hits=interest_hits(manager.interests, c["title"], c["text"]),
             listed_before=inputs.listed_before.get(c["article_id"], 0),
+            main_event=is_main_event(event),
         )
         row = {
             **c,

@@ -6,7 +6,9 @@
               The seed: news about a competitor or a large customer is what a hiring manager
               finds valuable; their own company's news they already know.
 - event:      the strongest event of the item about this company (EVENT_WEIGHTS);
-              NO_EVENT (0.15) when there is none, so quiet items sink.
+              NO_EVENT (0.15) when there is none, so quiet items sink. An event stated only
+              in the body, not in the headline or lede, weighs BODY_EVENT_FACTOR (0.5) of
+              that, never less than NO_EVENT.
 - recency:    0.5 ** (age_days / HALF_LIFE_DAYS), 14-day half-life; 0.5 when undated.
 - coverage:   1 + 0.2 × ln(coverage), coverage = sources carrying the story (>= 1).
 - prominence: 1.0 when the company is in the headline, else 0.55 + 0.1 × mentions (<= 0.9):
@@ -15,10 +17,11 @@
 - novelty:    1 / (1 + listed_before), listed_before = earlier digests that listed it
               without it being shared (shared items are filtered out by the caller).
 
-`worth_a_call` is the pipeline's definition: a concrete business development (an event)
-about a competitor, a customer or the manager's own company, prominent in the article
-(headline, or named at least twice): not a passing mention, a review, sport or gossip
-(these carry no event).
+`worth_a_call` is the pipeline's definition: a concrete business development about a
+competitor, a customer or the manager's own company, prominent in the article (headline,
+or named at least twice), and the article's main event: stated in its headline or lede
+(`Event.in_lead`), not an aside further down. A passing mention, a review, sport or gossip
+carry no event.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ EVENT_WEIGHTS = {
     "earnings": 0.7,
 }
 NO_EVENT = 0.15
+BODY_EVENT_FACTOR = 0.5
+MAIN_EVENT_CONFIDENCE = 0.7  # events.py: a headline or lede event scores at least this
 HALF_LIFE_DAYS = 14.0
 UNDATED_RECENCY = 0.5
 CALL_RELATIONS = ("competitor", "customer", "own")
@@ -61,6 +66,7 @@ class ScoreBreakdown:
     event_types: tuple[str, ...] = field(default_factory=tuple)
     in_title: bool = False
     mention_count: int = 0
+    main_event: bool = False
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -92,11 +98,20 @@ def score_item(
     mention_count: int = 1,
     interests_hits: int = 0,
     listed_before: int = 0,
+    main_event: bool | None = None,
 ) -> ScoreBreakdown:
-    """Score one (article, company) item for one manager; see the module docstring."""
+    """Score one (article, company) item for one manager; see the module docstring.
+
+    `main_event`: whether the events are stated in the headline or lede (see
+    `is_main_event`). None means the caller does not know and the events are taken as main
+    events: the behaviour before events carried `in_lead`; pass it.
+    """
     rel = RELATION_WEIGHTS.get(relation, OTHER_RELATION)
     known = [t for t in event_types if t in EVENT_WEIGHTS]
+    main = bool(known) if main_event is None else bool(main_event and known)
     ev = max((EVENT_WEIGHTS[t] for t in known), default=NO_EVENT)
+    if known and not main:
+        ev = max(NO_EVENT, ev * BODY_EVENT_FACTOR)
     published, today = _as_date(published_at), _as_date(as_of)
     if published is None or today is None:
         rec = UNDATED_RECENCY
@@ -121,16 +136,31 @@ def score_item(
         event_types=tuple(known),
         in_title=in_title,
         mention_count=mention_count,
+        main_event=main,
     )
 
 
 def worth_a_call(breakdown: ScoreBreakdown) -> bool:
-    """A concrete development about a competitor, customer or own company, prominently."""
+    """The article's main event, about a competitor, customer or own company, prominently."""
     return (
         breakdown.relation_name in CALL_RELATIONS
         and bool(breakdown.event_types)
+        and breakdown.main_event
         and (breakdown.in_title or breakdown.mention_count >= 2)
     )
+
+
+def is_main_event(event) -> bool:
+    """Whether an event (an Event, or a stored row as a dict) is stated in the headline or
+    lede: its `in_lead` flag, or, for rows stored before that column existed, its
+    confidence (events.py scores headline and lede events at MAIN_EVENT_CONFIDENCE or more)."""
+    if event is None:
+        return False
+    get = event.get if isinstance(event, dict) else lambda k, d=None: getattr(event, k, d)
+    flag = get("in_lead", None)
+    if flag is not None:
+        return bool(flag)
+    return (get("confidence", 0.0) or 0.0) >= MAIN_EVENT_CONFIDENCE
 
 
 def interests_hits(text: str, interests: list[str]) -> int:
@@ -166,7 +196,10 @@ def rank_scenario(scenario: dict, companies: dict) -> list[str]:
         best: tuple[bool, float] = (False, 0.0)
         for m in mentions:
             relation = relations.get(m.company_id, "industry")
-            types = [e.event_type for e in events if e.company_id in (m.company_id, None)]
+            about = [e for e in events if e.company_id in (m.company_id, None)]
+            main = [e for e in about if is_main_event(e)]
+            # The main events when there are any; else the body-only ones, which weigh less.
+            types = [e.event_type for e in (main or about)]
             b = score_item(
                 relation,
                 types,
@@ -177,6 +210,7 @@ def rank_scenario(scenario: dict, companies: dict) -> list[str]:
                 mention_count=m.count,
                 interests_hits=interests_hits(f"{art.get('title') or ''} {art['text']}", interests),
                 listed_before=art.get("listed_before", 0),
+                main_event=bool(main),
             )
             best = max(best, (worth_a_call(b), b.total))
         scored.append((best[0], best[1], art["id"]))
