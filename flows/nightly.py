@@ -8,6 +8,7 @@ their records back and this flow stores them one batch at a time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -17,47 +18,61 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows import tasks
 from flows.workers import extraction_pool
 from storage.lock import run_lock
-from tipsheet.config import load_config
+from tipsheet.config import Config, load_config
 from tipsheet.dates import today_in
 
 
-@flow(name="nightly", task_runner=ThreadPoolTaskRunner(max_workers=4), log_prints=False)
-def nightly(config_path: str = "config.yaml", as_of: date | None = None) -> dict:
-    """Run the whole night once for the config at `config_path`; returns the run summary."""
-    logger = get_run_logger()
-    cfg = load_config(config_path)
-    as_of = as_of or today_in(cfg.settings.timezone)
-    database = Path(cfg.settings.database)
-    with run_lock(database):
-        run_id, state = tasks.prepare_run(cfg, as_of)
+def run_night(cfg: Config, as_of: date, call: Callable, submit: Callable) -> dict:
+    """The night's wiring, shared by the flow and by flows/plain.py (no Prefect).
+
+    `call(task, *args)` runs a task and returns its result; `submit(task, *args)` starts one
+    and returns a future. Under Prefect they create task runs; in plain mode they call the
+    task's function, so both modes run the very same steps.
+    """
+    with run_lock(Path(cfg.settings.database)):
+        run_id, state = call(tasks.prepare_run, cfg, as_of)
         batches = tasks.partition_by_host(cfg.sources(), tasks.BATCHES)
         summary = {"run_id": run_id, "as_of": as_of.isoformat(), "new_articles": 0}
         try:
             with extraction_pool() as pool:
                 futures = [
-                    tasks.fetch_batch.submit(batch, state, cfg.settings.fetch, pool)
+                    submit(tasks.fetch_batch, batch, state, cfg.settings.fetch, pool)
                     for batch in batches
                 ]
                 results = []
-                for future in futures:
+                for future in futures:  # one writer: batches are stored one after another
                     batch_results = future.result()
-                    summary["new_articles"] += tasks.store_results(
-                        cfg, run_id, batch_results, as_of
+                    summary["new_articles"] += call(
+                        tasks.store_results, cfg, run_id, batch_results, as_of
                     )
                     results.extend(batch_results)
             summary.update(tasks.source_counts(results))
-            summary.update(tasks.analyse(cfg, as_of))
-            summary["digests"] = tasks.write_digests(cfg, as_of, run_id)
+            summary.update(call(tasks.analyse, cfg, as_of))
+            summary["digests"] = call(tasks.write_digests, cfg, as_of, run_id)
             summary["digests_written"] = len(summary["digests"])
-            summary["digests_sent"] = tasks.deliver_digests(cfg, as_of, summary["digests"])
+            summary["digests_sent"] = call(tasks.deliver_digests, cfg, as_of, summary["digests"])
             tasks.publish_failures(results)
-            tasks.finish_run(cfg, run_id, summary, "done")
+            call(tasks.finish_run, cfg, run_id, summary, "done")
         except BaseException as exc:
-            tasks.finish_run(cfg, run_id, summary, "failed", error=f"{type(exc).__name__}: {exc}")
+            error = f"{type(exc).__name__}: {exc}"
+            call(tasks.finish_run, cfg, run_id, summary, "failed", error)
             raise
-    logger.info(
+    return summary
+
+
+@flow(name="nightly", task_runner=ThreadPoolTaskRunner(max_workers=4), log_prints=False)
+def nightly(config_path: str = "config.yaml", as_of: date | None = None) -> dict:
+    """Run the whole night once for the config at `config_path`; returns the run summary."""
+    cfg = load_config(config_path)
+    summary = run_night(
+        cfg,
+        as_of or today_in(cfg.settings.timezone),
+        call=lambda task, *args: task(*args),
+        submit=lambda task, *args: task.submit(*args),
+    )
+    get_run_logger().info(
         "run %s: %s sources fetched, %s unchanged, %s failed; %s new articles; %s digests",
-        run_id,
+        summary["run_id"],
         summary.get("sources_fetched"),
         summary.get("sources_unchanged"),
         summary.get("sources_failed"),

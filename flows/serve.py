@@ -167,24 +167,30 @@ def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
 
 
 def stop(*procs: subprocess.Popen | None, timeout_s: float = 15) -> None:
-    """End each process and its process group (flow runs a worker started), by their ids."""
-    live = [p for p in procs if p is not None and p.poll() is None]
-    for p in live:
-        _signal_group(p, signal.SIGTERM)
-    for p in live:
-        try:
-            p.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            _signal_group(p, signal.SIGKILL)
-            p.wait(timeout=5)
+    """End each process and its group (the flow runs a worker started), in the order given.
+
+    One at a time: a worker stopped after its server would wait on the missing API.
+    """
     for p in procs:
-        if p is not None:
-            _signal_group(p, signal.SIGKILL)  # stragglers left in the group
+        if p is None:
+            continue
+        if p.poll() is None:
+            _signal_group(p, signal.SIGTERM)
+            try:
+                p.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                _signal_group(p, signal.SIGKILL)
+                p.wait(timeout=5)
+        _signal_group(p, signal.SIGKILL)  # stragglers left in its group
 
 
 def _signal_group(proc: subprocess.Popen, sig: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, sig)  # the group's id is the pid: start_new_session=True
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def main() -> int:
@@ -197,7 +203,11 @@ def main() -> int:
         help="PREFECT_HOME of the server and worker (database, logs)",
     )
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    # Ctrl-C, and also `kill` or a service manager's stop: the finally below must run, or
+    # the server and worker (in sessions of their own) would outlive us.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     home = args.home.resolve()
     logs = home / "logs"
     if not port_free(args.port):

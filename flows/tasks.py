@@ -7,6 +7,7 @@ retry would fail the same way.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections import defaultdict
 from concurrent.futures import Executor
@@ -16,6 +17,8 @@ from pathlib import Path
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.context import get_run_context
+from prefect.exceptions import MissingContextError
 
 from connectors.collect import SourceState
 from connectors.jobs import board_urls
@@ -31,6 +34,20 @@ from tipsheet.records import Source, SourceResult
 from tipsheet.urls import host_of
 
 BATCHES = 4
+LOGGER = logging.getLogger(__name__)
+
+
+def in_run() -> bool:
+    try:
+        get_run_context()
+    except MissingContextError:
+        return False
+    return True
+
+
+def run_logger():
+    """Prefect's run logger inside a run; the standard logger when called without Prefect."""
+    return get_run_logger() if in_run() else LOGGER
 
 
 def source_host(source: Source) -> str:
@@ -131,7 +148,7 @@ def analyse(cfg: Config, as_of: date) -> dict:
 
 @task(cache_policy=NO_CACHE)
 def write_digests(cfg: Config, as_of: date, run_id: int | None) -> list[str]:
-    logger = get_run_logger()
+    logger = run_logger()
     out_dir = Path(cfg.settings.digests_dir)
     con = db.connect(cfg.settings.database)
     paths, index = [], []
@@ -160,11 +177,12 @@ def write_digests(cfg: Config, as_of: date, run_id: int | None) -> list[str]:
                     digest_path=f"{manager.id}/{as_of.isoformat()}.md",
                 )
             )
-            create_markdown_artifact(
-                key=f"digest-{manager.id.replace('_', '-')}",
-                markdown=built.markdown,
-                description=f"tipsheet digest for {manager.name}, {as_of.isoformat()}",
-            )
+            if in_run():
+                create_markdown_artifact(
+                    key=f"digest-{manager.id.replace('_', '-')}",
+                    markdown=built.markdown,
+                    description=f"tipsheet digest for {manager.name}, {as_of.isoformat()}",
+                )
             logger.info("digest for %s: %s", manager.id, path)
             checkpoint("render")
     finally:
@@ -179,7 +197,7 @@ def deliver_digests(cfg: Config, as_of: date, paths: list[str]) -> int:
     notify = cfg.settings.notify
     if not (notify.email.enabled or notify.apprise_urls):
         return 0
-    logger = get_run_logger()
+    logger = run_logger()
     sent = 0
     for manager, path in zip(cfg.managers, paths, strict=True):
         subject = f"tipsheet: {manager.name}, {as_of.isoformat()}"
@@ -217,10 +235,10 @@ def publish_failures(results: list[SourceResult]) -> None:
         for r in results
         if r.error
     ]
-    logger = get_run_logger()
+    logger = run_logger()
     for row in failed:
         logger.warning("source failed: %s: %s", row["source"], row["error"])
-    if failed:
+    if failed and in_run():
         create_table_artifact(
             key="failed-sources", table=failed, description="Sources that failed this run"
         )
