@@ -7,7 +7,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: install demo test lint format run bench eval serve clean
+.PHONY: install demo test lint format run bench bench-quick eval serve clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.orchestration --part cost
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench.run --quick
 
 eval: $(STAMP)
 	$(BIN)/python -m evals.run
