@@ -202,6 +202,18 @@ def _reader(cfg: Config, external_access: bool = False):
         raise
 
 
+def _read(cfg: Config, reader, external_access: bool = False):
+    """Open, read with `reader(con)`, close; a storage problem exits 1 with one line."""
+    try:
+        con = _reader(cfg, external_access)
+        try:
+            return reader(con)
+        finally:
+            con.close()
+    except StorageError as exc:
+        raise _fail(str(exc), 1) from None
+
+
 def _table(columns: list[str], rows: list[tuple], title: str | None = None) -> Table:
     table = Table(title=title, show_lines=False)
     for c in columns:
@@ -216,15 +228,7 @@ def sources(config: Path = ConfigOpt):
     """Each source's last fetch, its status and error."""
     from storage import reads
 
-    cfg = _config(config)
-    try:
-        con = _reader(cfg)
-        try:
-            rows = reads.source_status(con)
-        finally:
-            con.close()
-    except StorageError as exc:
-        raise _fail(str(exc), 1) from None
+    rows = _read(_config(config), reads.source_status)
     rows = [
         (
             r["company_id"] or "(industry)",
@@ -254,15 +258,9 @@ def query(
     cfg = _config(config)
     try:
         check_statement(sql)
-        con = _reader(cfg)
-        try:
-            columns, rows = run_query(con, sql, limit)
-        finally:
-            con.close()
+        columns, rows = _read(cfg, lambda con: run_query(con, sql, limit))
     except QueryRefused as exc:
         raise _fail(str(exc), 2) from None
-    except StorageError as exc:
-        raise _fail(str(exc), 1) from None
     out.print(_table(columns, rows))
 
 
@@ -275,15 +273,8 @@ def search(
     """Rank stored articles by BM25 full-text relevance (offline)."""
     from storage.search import search as bm25
 
-    cfg = _config(config)
-    try:
-        con = _reader(cfg, external_access=True)  # the fts extension loads from a file
-        try:
-            rows = bm25(con, words, limit)
-        finally:
-            con.close()
-    except StorageError as exc:
-        raise _fail(str(exc), 1) from None
+    # External access stays on: the fts extension loads from a file.
+    rows = _read(_config(config), lambda con: bm25(con, words, limit), external_access=True)
     rows = [(f"{r[0]:.2f}", *r[1:]) for r in rows]
     out.print(_table(["score", "id", "date", "title", "url"], rows))
 
@@ -300,14 +291,7 @@ def explain(
     cfg = _config(config)
     if manager not in {m.id for m in cfg.managers}:
         raise _fail(f"MANAGER: no manager {manager!r} in {config}", 2)
-    try:
-        con = _reader(cfg)
-        try:
-            items = reads.digest_items(con, manager)[:top]
-        finally:
-            con.close()
-    except StorageError as exc:
-        raise _fail(str(exc), 1) from None
+    items = _read(cfg, lambda con: reads.digest_items(con, manager)[:top])
     if not items:
         out.print(f"No digest stored for {manager} yet.")
         return
