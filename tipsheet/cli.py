@@ -128,7 +128,9 @@ def demo(
 @app.command()
 def digest(
     config: Path = ConfigOpt,
-    manager: str = typer.Option(None, "--manager", help="Only this manager's digest."),
+    manager: str = typer.Option(
+        None, "--manager", help="Print only this manager's digest (all are re-rendered)."
+    ),
     as_of: str = typer.Option(None, "--as-of", help="Render as if today were this date."),
 ):
     """Re-render digests from stored data, fetching nothing."""
