@@ -105,3 +105,44 @@ def test_mention_fields(matcher):
     assert m.confidence == 1.0
     [a] = matcher.mentions("a10", None, "Apple said it would hire 100 engineers.")
     assert not a.in_title and a.confidence < 1.0 and a.matched == "Apple"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Apple sold fewer laptops in Europe this spring.",  # an organisation verb
+        "Apple on Tuesday unveiled a cheaper tablet.",  # ... after a time adverbial
+        "Apple rose 3% in early trading.",  # a price move with a figure
+        "Apple CEO Tim Cook met suppliers in Shenzhen.",  # its executives
+        "Apple, the iPhone maker, settled a patent case.",  # an appositive
+        "Apple's AI team lost two researchers.",  # a possessive before an acronym
+    ],
+)
+def test_general_evidence_for_a_sentence_initial_name(matcher, text):
+    assert ids(matcher, text) == ["apple"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Apple sauce is a good substitute for oil.",  # open compound ("applesauce")
+        "Apple pie sold out at the bakery by noon.",  # noun compound, no verb of its own
+        "Apple harvest opened early, growers said.",
+        "Delta variant infections rose again, officials said.",
+        "Delta opened wider as silt built up at the river mouth.",  # sense words veto
+    ],
+)
+def test_ordinary_senses_stay_out(matcher, text):
+    assert ids(matcher, text) == []
+
+
+def test_headlines_in_title_case(matcher):
+    # heading the headline with an organisation verb
+    assert ids(matcher, "Terms were not disclosed.", "Apple Buys Music Startup") == ["apple"]
+    # not heading it: "Gender Gap Closes", here "Candy Apple Sells Out"
+    assert ids(matcher, "Stalls ran out by noon.", "Candy Apple Sells Out") == []
+    # the lede refers back to a company and never uses the word in lower case
+    assert ids(matcher, "The company said so.", "Apple Eyes India Growth") == ["apple"]
+    assert ids(matcher, "Pick an apple at the company farm.", "Apple Eyes India Growth") == []
+    # a mostly title-case headline with lower-case words still shows a longer name
+    assert ids(matcher, "The plumbing maker recalled taps.", "Delta Faucet taps recall") == []
