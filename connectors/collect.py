@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+from collections.abc import AsyncIterator
 from concurrent.futures import Executor
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -34,6 +37,35 @@ LOGGER = logging.getLogger(__name__)
 
 NEWS_TYPES = ("feed", "site", "press_page", "google_news")
 MAX_PROBES = 6  # feed URLs tried per site
+BODIES_PER_WORKER = 8  # article pages fetched ahead of extraction, per extraction worker
+
+
+class BodyBudget:
+    """How many article pages may be between the start of their fetch and the end of their
+    extraction at once, so fetched bodies do not pile up in memory while extraction, the
+    slower stage, catches up. A page holds one slot of the total and one of its host's: the
+    host bound keeps one big source from taking every slot while its polite per-host limit
+    lets only a few of them fetch, which would leave the other hosts idle.
+    """
+
+    def __init__(self, total: int, per_host: int):
+        self._total = asyncio.Semaphore(total)
+        self._per_host = per_host
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+
+    @classmethod
+    def for_pool(cls, extract_pool: Executor | None, fetch: Fetch) -> BodyBudget:
+        workers = getattr(extract_pool, "_max_workers", None) or os.cpu_count() or 1
+        # Per host: its fetches in flight plus a body ready for each worker.
+        return cls(BODIES_PER_WORKER * workers, fetch.per_host_concurrency + workers)
+
+    @asynccontextmanager
+    async def slot(self, url: str) -> AsyncIterator[None]:
+        # Keyed like the Fetcher's per-host limit: host and port.
+        key = urlsplit(url).netloc.lower()
+        host = self._hosts.setdefault(key, asyncio.Semaphore(self._per_host))
+        async with host, self._total:
+            yield
 
 
 @dataclass
@@ -136,6 +168,19 @@ async def _article(
     source: Source,
     extract_pool: Executor | None,
     extra_logs: list[FetchLog],
+    bodies: BodyBudget | None = None,
+) -> Article | None:
+    async with bodies.slot(entry.url) if bodies else nullcontext():
+        return await _fetch_and_extract(fetcher, url, entry, source, extract_pool, extra_logs)
+
+
+async def _fetch_and_extract(
+    fetcher: Fetcher,
+    url: str,
+    entry: FeedEntry,
+    source: Source,
+    extract_pool: Executor | None,
+    extra_logs: list[FetchLog],
 ) -> Article | None:
     page = await fetcher.get(entry.url, source_id=source.id)
     google = not entry.follow or is_google_news_link(entry.url)
@@ -210,14 +255,22 @@ def _extraction_log(page: Page, source: Source, error: str) -> FetchLog:
 
 
 async def collect_source(
-    fetcher: Fetcher, source: Source, state: SourceState, extract_pool: Executor | None
+    fetcher: Fetcher,
+    source: Source,
+    state: SourceState,
+    extract_pool: Executor | None,
+    bodies: BodyBudget | None = None,
 ) -> SourceResult:
-    """New articles of one feed, site, press page or Google News source; never raises."""
+    """New articles of one feed, site, press page or Google News source; never raises.
+
+    `bodies` bounds the article pages fetched but not yet extracted (shared by the sources
+    collected together); None leaves them unbounded.
+    """
     result = SourceResult(source=source)
     start = len(fetcher.logs)
     extra_logs: list[FetchLog] = []
     try:
-        await _collect(fetcher, source, state, extract_pool, result, extra_logs)
+        await _collect(fetcher, source, state, extract_pool, result, extra_logs, bodies)
     except Exception as exc:  # a bug in one source must not stop the run
         LOGGER.exception("collecting %s failed", source.url)
         result.error = f"internal error collecting {source.url}: {exc!r}"
@@ -232,6 +285,7 @@ async def _collect(
     extract_pool: Executor | None,
     result: SourceResult,
     extra_logs: list[FetchLog],
+    bodies: BodyBudget | None = None,
 ) -> None:
     settings = fetcher.settings
     if source.type not in NEWS_TYPES:
@@ -265,7 +319,7 @@ async def _collect(
                 return
     fresh = _new_entries(entries, state, settings)
     articles = await asyncio.gather(
-        *(_article(fetcher, url, e, source, extract_pool, extra_logs) for url, e in fresh)
+        *(_article(fetcher, url, e, source, extract_pool, extra_logs, bodies) for url, e in fresh)
     )
     seen: set[str] = set()
     for a in articles:
@@ -301,16 +355,25 @@ async def collect_all(
     settings: Fetch | Settings,
     extract_pool: Executor | None,
 ) -> list[SourceResult]:
-    """Collect many sources at once with one Fetcher; states are keyed by source id."""
+    """Collect many sources at once with one Fetcher; states are keyed by source id.
+
+    One BodyBudget per call: the flow collects each batch in its own thread and event loop,
+    so the pages waiting for extraction are bounded per batch.
+    """
     fetch = settings.fetch if isinstance(settings, Settings) else settings
     now = datetime.now(UTC)
     news = [s for s in sources if s.type in NEWS_TYPES]
+    bodies = BodyBudget.for_pool(extract_pool, fetch)
     async with Fetcher(fetch) as fetcher:
         return list(
             await asyncio.gather(
                 *(
                     collect_source(
-                        fetcher, s, states.get(s.id) or SourceState(as_of=now), extract_pool
+                        fetcher,
+                        s,
+                        states.get(s.id) or SourceState(as_of=now),
+                        extract_pool,
+                        bodies,
                     )
                     for s in news
                 )

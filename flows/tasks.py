@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 import os
 from collections import defaultdict
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -24,8 +25,9 @@ from connectors.collect import SourceState
 from connectors.jobs import board_urls
 from connectors.notify import send_digest
 from connectors.postings import collect_batch
+from flows.workers import die_with_parent, extract_workers
 from storage import db, reads, search, writes
-from tipsheet import analysis, ranking
+from tipsheet import analysis, facts, ranking
 from tipsheet.config import Config, Fetch
 from tipsheet.dates import end_of_day
 from tipsheet.digest import IndexRow, render_index
@@ -125,6 +127,16 @@ def source_counts(results: list[SourceResult]) -> dict:
     }
 
 
+def analysis_pool(cfg: Config) -> ProcessPoolExecutor:
+    """Spawned workers (see flows/workers.py), each building the company matcher once."""
+    return ProcessPoolExecutor(
+        extract_workers(),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=facts.init_worker,
+        initargs=(facts.companies_as_data(cfg.companies), die_with_parent),
+    )
+
+
 @task(cache_policy=NO_CACHE)
 def analyse(cfg: Config, as_of: date) -> dict:
     """Mentions, events and stories of every article not analysed yet; the search index."""
@@ -137,7 +149,12 @@ def analyse(cfg: Config, as_of: date) -> dict:
             # in between finds them pending and builds it again.
             search.rebuild_index(con)
             since = reads.recent_window(as_of, analysis.STORY_WINDOW_DAYS)
-            result = analysis.analyse_articles(pending, cfg.companies, reads.story_rows(con, since))
+            known = reads.story_rows(con, since)
+            if len(pending) < analysis.PARALLEL_MIN_ARTICLES:
+                result = analysis.analyse_articles(pending, cfg.companies, known)
+            else:
+                with analysis_pool(cfg) as pool:
+                    result = analysis.analyse_articles(pending, cfg.companies, known, pool)
             writes.save_analysis(
                 con, result.article_ids, result.mentions, result.events, result.stories
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tipsheet.clusters import StoryIndex, cluster
 
 BASE = (
@@ -58,3 +60,41 @@ def test_aggregator_headline_joins_the_direct_story():
     assert index.assign("other", other) == "other"
     short = "Q3 results - Wire\n"
     assert index.assign("short", short) == "short"
+
+
+@pytest.mark.parametrize("batch", [5, 4096])
+def test_batched_signature_equals_one_update_per_shingle(monkeypatch, batch):
+    from datasketch import MinHash
+
+    import tipsheet.clusters as clusters
+    from tipsheet.clusters import NUM_PERM, SEED, _hashes, _minhash, shingles
+
+    monkeypatch.setattr(clusters, "MINHASH_BATCH", batch)
+    text = BASE + " " + UPDATE + " " + OTHER
+    one_by_one = MinHash(num_perm=NUM_PERM, seed=SEED)
+    for s in sorted(shingles(text)):
+        one_by_one.update(s.encode("utf-8"))
+    batched = _minhash(_hashes(text))
+    assert (batched.hashvalues == one_by_one.hashvalues).all()
+
+
+def test_fingerprint_similarity_equals_set_similarity():
+    from tipsheet.clusters import _prepared, _similar, shingles, similarity
+
+    texts = [BASE, UPDATE, OTHER, "Contoso raises $50M " + BASE, "Q3 results", "", BASE[:90]]
+    for a in texts:
+        for b in texts:
+            got = _similar(_prepared(a)[0], _prepared(b)[0])
+            assert got == similarity(shingles(a), shingles(b))
+
+
+def test_signature_is_computed_once_per_article(monkeypatch):
+    import tipsheet.clusters as clusters
+
+    calls = []
+    real = clusters._minhash
+    monkeypatch.setattr(clusters, "_minhash", lambda enc: calls.append(1) or real(enc))
+    index = StoryIndex()
+    index.assign("a", BASE)
+    index.assign("b", UPDATE)
+    assert len(calls) == 2

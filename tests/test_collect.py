@@ -257,3 +257,44 @@ def test_collect_all_runs_sources_together(pool):
     assert len(results[0].articles) == 1 and results[1].error and "HTTP 500" in results[1].error
     assert all(log.source_id == r.source.id for r in results for log in r.logs)
     assert canonicalize(results[0].articles[0].url) == results[0].articles[0].url
+
+
+@pytest.mark.parametrize("total, per_host", [(4, 8), (8, 3)])
+def test_pages_waiting_for_extraction_are_bounded(monkeypatch, pool, total, per_host):
+    """No more pages are fetched ahead of extraction than the budget allows, and all arrive."""
+    import time
+
+    from connectors.collect import BodyBudget
+
+    fetched, extracted, ahead = [0], [0], []
+
+    def slow_extract(body, url, content_type=None, fetched_at=None):
+        time.sleep(0.01)
+        out = stand_in_extract(body, url, content_type, fetched_at)
+        extracted[0] += 1
+        return out
+
+    def story(n):
+        def route(handler):
+            fetched[0] += 1
+            ahead.append(fetched[0] - extracted[0])
+            return page(n)
+
+        return route
+
+    monkeypatch.setattr(sys.modules["connectors.extract"], "extract_article", slow_extract)
+    recent = AS_OF - timedelta(days=1)
+    with LocalServer() as srv:
+        paths = [f"/s/{n}" for n in range(30)]
+        srv.routes["/feed"] = Response(feed(srv.base, [(p, recent) for p in paths]))
+        srv.routes.update({p + "?utm_source=rss": story(n) for n, p in enumerate(paths)})
+        source = Source(id="s", company_id=None, type="feed", url=srv.url("/feed"))
+
+        async def go():
+            async with Fetcher(settings(per_host_concurrency=8)) as f:
+                budget = BodyBudget(total, per_host)
+                return await collect_source(f, source, SourceState(as_of=AS_OF), pool, budget)
+
+        result = asyncio.run(go())
+    assert len(result.articles) == 30
+    assert max(ahead) <= min(total, per_host)

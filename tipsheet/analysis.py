@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 from tipsheet.clusters import StoryIndex
 from tipsheet.config import Company
-from tipsheet.events import classify
-from tipsheet.matching import CompanyMatcher
+from tipsheet.facts import FactFinder, Facts, worker_facts
 from tipsheet.records import Event, Mention
 
 STORY_WINDOW_DAYS = 60  # a story older than this is not "updated" by a new article
+# Fewer new articles than this are analysed in-process: starting workers would cost more.
+PARALLEL_MIN_ARTICLES = 200
+CHUNK = 16  # articles per task sent to a worker: few round trips, an even split
 
 
 @dataclass
@@ -25,22 +29,47 @@ def analyse_articles(
     articles: list[dict],
     companies: dict[str, Company],
     known_stories: list[tuple[str, str, str]],
+    pool: Executor | None = None,
 ) -> AnalysisResult:
     """articles: dicts with id, title, text, summary and source_company (the source's company).
 
     known_stories: (article id, story id, text) of recent analysed articles, so a new copy
     of an older press release joins its story.
+
+    pool: an executor whose workers ran `tipsheet.facts.init_worker` with these companies;
+    mentions and events are then found there, while this process assigns stories, one
+    article after another in the order given (ids depend on it). The result is the same
+    with or without a pool.
     """
-    matcher = CompanyMatcher(companies)
+    if pool is None:
+        finder = FactFinder(companies)
+        facts: Iterator[Facts] = (finder.facts(a) for a in articles)
+    else:
+        facts = _pooled_facts(pool, articles)
     index = StoryIndex.from_rows(known_stories)
-    forms = {key: [*c.names, *c.domains] for key, c in companies.items()}
-    result = AnalysisResult()
-    for a in articles:
-        text = a.get("text") or a.get("summary") or ""
-        title = a.get("title")
-        mentions = matcher.mentions(a["id"], title, text, a.get("source_company"))
+    stories = {
+        a["id"]: index.assign(a["id"], f"{a.get('title') or ''}\n{_text(a)}") for a in articles
+    }
+    result = AnalysisResult(stories=stories)
+    for a, (mentions, events) in zip(articles, facts, strict=True):
         result.article_ids.append(a["id"])
         result.mentions.extend(mentions)
-        result.events.extend(classify(title, text, mentions, a["id"], forms))
-        result.stories[a["id"]] = index.assign(a["id"], f"{title or ''}\n{text}")
+        result.events.extend(events)
     return result
+
+
+def _text(article: dict) -> str:
+    return article.get("text") or article.get("summary") or ""
+
+
+def _pooled_facts(pool: Executor, articles: list[dict]) -> Iterator[Facts]:
+    """Submitted at once (the workers run while stories are assigned here), read in order."""
+    futures = [
+        pool.submit(worker_facts, articles[i : i + CHUNK]) for i in range(0, len(articles), CHUNK)
+    ]
+
+    def results() -> Iterator[Facts]:
+        for future in futures:
+            yield from future.result()
+
+    return results()

@@ -20,7 +20,9 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from hashlib import sha1
 
+import numpy as np
 from datasketch import MinHash, MinHashLSH
 from rapidfuzz import fuzz, process
 
@@ -29,6 +31,7 @@ LOGGER = logging.getLogger(__name__)
 SHINGLE = 4
 NUM_PERM = 128
 SEED = 1  # fixed: the same texts always give the same signatures
+MINHASH_BATCH = 4096  # shingles hashed per numpy pass
 CANDIDATE_THRESHOLD = 0.3  # LSH recall net, below any threshold we verify against
 MIN_SHINGLES_FOR_CONTAINMENT = 12  # a headline alone is contained in too much
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -64,11 +67,51 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
     return max(jaccard, inter / small)
 
 
-def _minhash(sh: frozenset[str]) -> MinHash:
-    m = MinHash(num_perm=NUM_PERM, seed=SEED)
-    for s in sorted(sh):
-        m.update(s.encode("utf-8"))
+# One SHA-1 per shingle gives both hashes: its first 4 bytes, little-endian, are what
+# datasketch's default hashfunc (sha1_hash32) would compute for MinHash; the next 8 are the
+# shingle's fingerprint. A fingerprint is 8 bytes where a str in a set takes about 100, and
+# the index keeps every recent article's. Two articles of a few thousand shingles each
+# share a fingerprint by accident about once in 10^12 comparisons.
+_HASHES = np.dtype([("minhash", "<u4"), ("fingerprint", "<u8")])
+
+
+def _hashes(text: str) -> np.ndarray:
+    """The text's shingles, hashed (see _HASHES)."""
+    raw = b"".join([sha1(s.encode("utf-8")).digest()[:12] for s in shingles(text)])
+    return np.frombuffer(raw, dtype=_HASHES)
+
+
+def _minhash(hashes: np.ndarray) -> MinHash:
+    """The signature of hashed shingles, as MinHash.update on each shingle would give: a
+    minimum, so order-free, computed a batch at a time (one numpy pass per batch, the batch
+    bounding its len x NUM_PERM scratch array). `int` passes the precomputed hashes on."""
+    m = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int)
+    values = hashes["minhash"].tolist()
+    for i in range(0, len(values), MINHASH_BATCH):
+        m.update_batch(values[i : i + MINHASH_BATCH])
     return m
+
+
+def _similar(a: np.ndarray, b: np.ndarray) -> float:
+    """`similarity` on fingerprints."""
+    if not len(a) or not len(b):
+        return 0.0
+    inter = len(np.intersect1d(a, b, assume_unique=True))
+    jaccard = inter / (len(a) + len(b) - inter)
+    small = min(len(a), len(b))
+    if small < MIN_SHINGLES_FOR_CONTAINMENT:
+        return jaccard
+    return max(jaccard, inter / small)
+
+
+def _prepared(text: str) -> tuple[np.ndarray, MinHash | None]:
+    """An article's sorted fingerprints and signature (None without shingles), computed once."""
+    hashes = _hashes(text)
+    return np.unique(hashes["fingerprint"]), _minhash(hashes) if len(hashes) else None
+
+
+def _sorted_tokens(key: str) -> str:
+    return " ".join(sorted(key.split()))
 
 
 class StoryIndex:
@@ -78,10 +121,13 @@ class StoryIndex:
         self.threshold = threshold
         # Containment can be high while Jaccard is low (short vs long): cast the net wide.
         self._lsh = MinHashLSH(threshold=min(CANDIDATE_THRESHOLD, threshold), num_perm=NUM_PERM)
-        self._shingles: dict[str, frozenset[str]] = {}
+        self._fingerprints: dict[str, np.ndarray] = {}
         self._story: dict[str, str] = {}
         self._order: dict[str, int] = {}
         self._headlines: dict[str, str] = {}  # normalised headline -> story id
+        # The same headlines in the same order, tokens sorted, for the fuzzy match.
+        self._headline_tokens: list[str] = []
+        self._headline_story: list[str] = []
 
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[str, str, str]], threshold: float = 0.8) -> StoryIndex:
@@ -108,18 +154,18 @@ class StoryIndex:
         """The story of a new article (an existing one, or its own id); idempotent."""
         if article_id in self._story:
             return self._story[article_id]
-        sh = shingles(text)
+        fingerprints, signature = _prepared(text)
         best: tuple[float, int, str] | None = None
-        if sh:
-            for other in self._lsh.query(_minhash(sh)):
-                sim = similarity(sh, self._shingles[other])
+        if signature is not None:
+            for other in self._lsh.query(signature):
+                sim = _similar(fingerprints, self._fingerprints[other])
                 if sim >= self.threshold:
                     # Most similar first; ties go to the earliest article, for determinism.
                     key = (-sim, self._order[other], other)
                     if best is None or key < best:
                         best = key
         story = self._story[best[2]] if best else self._by_headline(text) or article_id
-        self._add(article_id, text, story, sh)
+        self._add(article_id, text, story, (fingerprints, signature))
         return story
 
     def _by_headline(self, text: str) -> str | None:
@@ -128,25 +174,37 @@ class StoryIndex:
             return None
         if key in self._headlines:
             return self._headlines[key]
+        # token_sort_ratio is ratio on sorted tokens: the known side is sorted once, in _add.
         found = process.extractOne(
-            key, self._headlines.keys(), scorer=fuzz.token_sort_ratio, score_cutoff=HEADLINE_MATCH
+            _sorted_tokens(key),
+            self._headline_tokens,
+            scorer=fuzz.ratio,
+            processor=None,
+            score_cutoff=HEADLINE_MATCH,
         )
-        return self._headlines[found[0]] if found else None
+        return self._headline_story[found[2]] if found else None
 
     def _add(
-        self, article_id: str, text: str, story_id: str, sh: frozenset[str] | None = None
+        self,
+        article_id: str,
+        text: str,
+        story_id: str,
+        prepared: tuple[np.ndarray, MinHash | None] | None = None,
     ) -> None:
+        """Index an article; `assign` passes what it already computed (`_prepared`)."""
         if article_id in self._story:
             return
-        sh = shingles(text) if sh is None else sh
-        self._shingles[article_id] = sh
+        fingerprints, signature = _prepared(text) if prepared is None else prepared
+        self._fingerprints[article_id] = fingerprints
         self._story[article_id] = story_id
         self._order[article_id] = len(self._order)
         key = headline_key(text)
-        if key is not None:
-            self._headlines.setdefault(key, story_id)
-        if sh:
-            self._lsh.insert(article_id, _minhash(sh))
+        if key is not None and key not in self._headlines:
+            self._headlines[key] = story_id
+            self._headline_tokens.append(_sorted_tokens(key))
+            self._headline_story.append(story_id)
+        if signature is not None:
+            self._lsh.insert(article_id, signature)
 
 
 def cluster(articles: list[tuple[str, str]], threshold: float = 0.8) -> dict[str, str]:

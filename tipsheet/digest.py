@@ -91,7 +91,8 @@ def why_it_matters(
     )
     subject = "" if relation == "own" else f"{company} is "
     line = f"{subject}{angle}" if subject else angle[0].upper() + angle[1:]
-    if event_type in EVENT_ANGLE:
+    # The angles speak of the field around the manager's company, not of the company itself.
+    if event_type in EVENT_ANGLE and relation != "own":
         line += "; " + EVENT_ANGLE[event_type].format(own=own_company)
     return line + "."
 

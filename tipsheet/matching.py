@@ -444,7 +444,8 @@ class CompanyMatcher:
         else:
             confidence = 0.9 if sum(h.strong for h in counted) >= 2 else 0.8
         surfaces = [src_text(text, title, h) for h in counted]
-        matched = max(set(surfaces), key=lambda s: (surfaces.count(s), len(s)))
+        # First seen wins a tie: a set would pick by hash order, which differs per process.
+        matched = max(dict.fromkeys(surfaces), key=lambda s: (surfaces.count(s), len(s)))
         LOGGER.debug(
             "%s: %s x%d (ambiguous=%s)", article_id, p.company_id, len(counted), any_ambiguous
         )

@@ -1,0 +1,57 @@
+"""What one article says on its own: the companies it mentions and the events it reports.
+
+Unlike stories (tipsheet/analysis.py, which compares articles), these facts depend on one
+article only, so a night's articles can be split among processes. The worker side of such
+a pool lives here and imports only the matcher and the event rules: a worker starts fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tipsheet.config import Company
+from tipsheet.events import classify
+from tipsheet.matching import CompanyMatcher
+from tipsheet.records import Event, Mention
+
+Facts = tuple[list[Mention], list[Event]]
+
+
+class FactFinder:
+    """The matcher and surface forms built once from the companies, applied per article."""
+
+    def __init__(self, companies: dict[str, Company]):
+        self.matcher = CompanyMatcher(companies)
+        self.forms = {key: [*c.names, *c.domains] for key, c in companies.items()}
+
+    def facts(self, article: dict) -> Facts:
+        """article: a dict with id, title, text, summary and source_company."""
+        text = article.get("text") or article.get("summary") or ""
+        title = article.get("title")
+        mentions = self.matcher.mentions(article["id"], title, text, article.get("source_company"))
+        return mentions, classify(title, text, mentions, article["id"], self.forms)
+
+
+def companies_as_data(companies: dict[str, Company]) -> dict[str, dict]:
+    """Plain data for a worker's initializer (rebuilt there by `init_worker`)."""
+    return {key: c.model_dump() for key, c in companies.items()}
+
+
+# Process-local, and set only in pool workers by init_worker: the one FactFinder a worker
+# builds at start (building it per task would cost more than the task).
+_WORKER: dict[str, FactFinder] = {}
+
+
+def init_worker(companies: dict[str, dict], on_start: Callable[[], None] | None = None) -> None:
+    """A pool's initializer: build the worker's FactFinder from `companies_as_data`."""
+    if on_start is not None:
+        on_start()
+    _WORKER["finder"] = FactFinder(
+        {key: Company.model_validate(data) for key, data in companies.items()}
+    )
+
+
+def worker_facts(articles: list[dict]) -> list[Facts]:
+    """The facts of a chunk of articles, in a worker set up by `init_worker`."""
+    finder = _WORKER["finder"]
+    return [finder.facts(a) for a in articles]
