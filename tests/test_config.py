@@ -1,3 +1,9 @@
+"""config.yaml validation: one-line errors that name the key path.
+
+URLs here are data to parse, never fetched: tests/conftest.py refuses every socket but
+loopback (127.0.0.1 and the rest of 127.0.0.0/8).
+"""
+
 from __future__ import annotations
 
 import copy

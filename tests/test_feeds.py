@@ -1,4 +1,8 @@
-"""parse_feed and parse_json_feed: real captures, hostile bytes, Google News items."""
+"""parse_feed and parse_json_feed: real captures, hostile bytes, Google News items.
+
+URLs here are data to parse, never fetched: tests/conftest.py refuses every socket but
+loopback (127.0.0.1 and the rest of 127.0.0.0/8).
+"""
 
 from __future__ import annotations
 

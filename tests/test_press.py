@@ -1,4 +1,8 @@
-"""Press listing pages and feed discovery."""
+"""Press listing pages and feed discovery.
+
+URLs here are data to parse, never fetched: tests/conftest.py refuses every socket but
+loopback (127.0.0.1 and the rest of 127.0.0.0/8).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""URL canonicalization: one story, one URL."""
+"""URL canonicalization: one story, one URL.
+
+URLs here are data to parse, never fetched: tests/conftest.py refuses every socket but
+loopback (127.0.0.1 and the rest of 127.0.0.0/8).
+"""
 
 from __future__ import annotations
 
