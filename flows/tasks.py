@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
 from collections import defaultdict
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -25,7 +24,7 @@ from connectors.collect import SourceState
 from connectors.jobs import board_urls
 from connectors.notify import send_digest
 from connectors.postings import collect_batch
-from flows.workers import die_with_parent, extract_workers
+from flows.workers import die_with_parent, spawned_pool
 from storage import db, reads, search, writes
 from tipsheet import analysis, facts, ranking
 from tipsheet.config import Config, Fetch
@@ -129,12 +128,8 @@ def source_counts(results: list[SourceResult]) -> dict:
 
 def analysis_pool(cfg: Config) -> ProcessPoolExecutor:
     """Spawned workers (see flows/workers.py), each building the company matcher once."""
-    return ProcessPoolExecutor(
-        extract_workers(),
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=facts.init_worker,
-        initargs=(facts.companies_as_data(cfg.companies), die_with_parent),
-    )
+    companies = facts.companies_as_data(cfg.companies)
+    return spawned_pool(facts.init_worker, (companies, die_with_parent))
 
 
 @task(cache_policy=NO_CACHE)

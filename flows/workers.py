@@ -27,9 +27,17 @@ def die_with_parent() -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def extraction_pool(workers: int | None = None) -> ProcessPoolExecutor:
+def spawned_pool(
+    initializer=die_with_parent, initargs: tuple = (), workers: int | None = None
+) -> ProcessPoolExecutor:
+    """One worker per core (two at most); `initializer` must call die_with_parent itself."""
     return ProcessPoolExecutor(
         workers or extract_workers(),
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=die_with_parent,
+        initializer=initializer,
+        initargs=initargs,
     )
+
+
+def extraction_pool(workers: int | None = None) -> ProcessPoolExecutor:
+    return spawned_pool(workers=workers)
