@@ -48,7 +48,7 @@ def run_night(cfg: Config, as_of: date, call: Callable, submit: Callable) -> dic
                     results.extend(batch_results)
             summary.update(tasks.source_counts(results))
             summary.update(call(tasks.analyse, cfg, as_of))
-            summary["digests"] = call(tasks.write_digests, cfg, as_of, run_id)
+            summary["digests"] = call(tasks.write_digests, cfg, as_of)
             summary["digests_written"] = len(summary["digests"])
             summary["digests_sent"] = call(tasks.deliver_digests, cfg, as_of, summary["digests"])
             tasks.publish_failures(results)
@@ -88,4 +88,4 @@ def digest(config_path: str = "config.yaml", as_of: date | None = None) -> list[
     cfg = load_config(config_path)
     as_of = as_of or today_in(cfg.settings.timezone)
     with run_lock(Path(cfg.settings.database)):
-        return tasks.write_digests(cfg, as_of, run_id=None)
+        return tasks.write_digests(cfg, as_of)

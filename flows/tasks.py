@@ -159,7 +159,7 @@ def analyse(cfg: Config, as_of: date) -> dict:
 
 
 @task(cache_policy=NO_CACHE)
-def write_digests(cfg: Config, as_of: date, run_id: int | None) -> list[str]:
+def write_digests(cfg: Config, as_of: date) -> list[str]:
     logger = run_logger()
     out_dir = Path(cfg.settings.digests_dir)
     con = db.connect(cfg.settings.database)
