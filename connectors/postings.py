@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from connectors.careers import fetch_careers_postings
+from connectors.collect import NEWS_TYPES, collect_all
 from connectors.http import Fetcher
 from connectors.jobs import fetch_postings, fetcher_get_bytes, fetcher_get_json
 from tipsheet.records import Source, SourceResult
@@ -41,10 +43,6 @@ async def collect_postings(fetcher: Fetcher, source: Source) -> SourceResult:
 
 async def collect_batch(sources, states, settings, extract_pool) -> list[SourceResult]:
     """News sources and posting sources of one batch, read at once."""
-    import asyncio
-
-    from connectors.collect import NEWS_TYPES, collect_all
-
     news = [s for s in sources if s.type in NEWS_TYPES]
     boards = [s for s in sources if s.type in POSTING_TYPES]
 

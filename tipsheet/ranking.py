@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -10,7 +9,7 @@ from tipsheet.cadence import ContactStatus, contact_status
 from tipsheet.config import Config, Manager
 from tipsheet.dates import local_date
 from tipsheet.digest import DigestItem, DigestPage, render_digest, why_it_matters
-from tipsheet.score import is_main_event, score_item, worth_a_call
+from tipsheet.score import interests_hits, is_main_event, score_item, worth_a_call
 from tipsheet.signals import Signal, find_signals, has_strong_signal, strongest
 from tipsheet.talking_points import talking_points
 
@@ -44,11 +43,6 @@ class Built:
         return worth[0].title if worth else None
 
 
-def interest_hits(interests: list[str], title: str | None, text: str | None) -> int:
-    blob = f"{title or ''}\n{text or ''}".lower()
-    return sum(1 for i in interests if re.search(rf"\b{re.escape(i.lower())}\b", blob))
-
-
 def _primary_event(events: list[dict], company_id: str) -> dict | None:
     about = [e for e in events if e.get("company_id") == company_id]
     pool = about or [e for e in events if not e.get("company_id")]
@@ -78,7 +72,9 @@ def score_candidates(cfg: Config, manager: Manager, as_of: date, inputs: Inputs)
             coverage=c["coverage"],
             in_title=c["in_title"],
             mention_count=c["mention_count"],
-            interests_hits=interest_hits(manager.interests, c["title"], c["text"]),
+            interests_hits=interests_hits(
+                f"{c['title'] or ''}\n{c['text'] or ''}", manager.interests
+            ),
             listed_before=inputs.listed_before.get(c["article_id"], 0),
             main_event=is_main_event(event),
         )

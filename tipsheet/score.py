@@ -27,6 +27,7 @@ carry no event.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
@@ -165,8 +166,6 @@ def is_main_event(event) -> bool:
 
 def interests_hits(text: str, interests: list[str]) -> int:
     """How many of the manager's interests the text names (case-insensitive, whole words)."""
-    import re
-
     low = (text or "").lower()
     return sum(
         1
