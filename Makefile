@@ -7,7 +7,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: install demo test lint format run bench bench-quick eval serve clean
+.PHONY: install demo test lint format run bench bench-quick eval train serve clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -43,6 +43,10 @@ bench-quick: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/python -m evals.run
+
+# Rebuilds tipsheet/models/ from ../shared/corpus (seeded; commit the result).
+train: $(STAMP)
+	$(BIN)/python -m training.train
 
 serve: $(STAMP)
 	$(BIN)/python -m flows.serve

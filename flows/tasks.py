@@ -230,6 +230,7 @@ def ranking_inputs(con, cfg: Config, manager, as_of: date) -> ranking.Inputs:
         listed_before=reads.listed_before(con, manager.id, as_of),
         postings=reads.postings(con, manager.company),
         news=reads.candidates(con, [manager.company], since),
+        feedback=reads.feedback(con, manager.id),
     )
 
 

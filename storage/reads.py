@@ -114,13 +114,27 @@ def shared_articles(con, manager_id: str) -> set[str]:
 
 
 def listed_before(con, manager_id: str, before: date) -> dict[str, int]:
-    """How many earlier digests of this manager listed each article."""
+    """How many earlier digests of this manager listed each story (keyed by story id, or by
+    article id for an article with no story): a story listed under another URL is not new."""
     return dict(
         con.execute(
-            "SELECT article_id, count(DISTINCT run_date) FROM digest_items "
-            "WHERE manager_id = ? AND run_date < ? GROUP BY article_id",
+            "SELECT coalesce(a.story_id, d.article_id) AS story, count(DISTINCT d.run_date) "
+            "FROM digest_items d LEFT JOIN articles a ON a.id = d.article_id "
+            "WHERE d.manager_id = ? AND d.run_date < ? GROUP BY story",
             [manager_id, before],
         ).fetchall()
+    )
+
+
+def feedback(con, manager_id: str) -> list[dict]:
+    """A manager's judged items, with what similarity needs (headline and text)."""
+    return _dicts(
+        con.execute(
+            "SELECT f.article_id, f.useful, f.note, a.story_id, a.title, "
+            "coalesce(a.text, a.summary) AS text FROM feedback f "
+            "JOIN articles a ON a.id = f.article_id WHERE f.manager_id = ? ORDER BY f.judged_at",
+            [manager_id],
+        )
     )
 
 

@@ -294,3 +294,15 @@ def log_outreach(
         "VALUES (?, ?, ?, ?, ?) RETURNING id",
         [manager_id, contacted_on, note, list(item_ids), _now()],
     ).fetchone()[0]
+
+
+def save_feedback(
+    con, manager_id: str, article_id: str, useful: bool, note: str | None
+) -> None:
+    """Record a manager's judgement of an item, replacing an earlier one of the same item."""
+    with transaction(con):
+        con.execute(
+            "INSERT OR REPLACE INTO feedback (manager_id, article_id, useful, note, judged_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [manager_id, article_id, useful, note, _now()],
+        )

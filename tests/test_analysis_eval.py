@@ -34,12 +34,6 @@ def test_events_floor():
     assert analysis.macro_f1(analysis.eval_events("test")) >= floor("analysis.events.macro_f1")
 
 
-def test_ranking_floor():
-    r = analysis.eval_ranking()
-    assert r["precision_at_5"] >= floor("analysis.ranking.precision_at_5")
-    assert r["ndcg_at_10"] >= floor("analysis.ranking.ndcg_at_10")
-
-
 @pytest.mark.corpus
 def test_sentivent_floor(corpus):
     sv = analysis.eval_sentivent(corpus)

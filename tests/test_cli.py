@@ -52,7 +52,7 @@ def test_sources_search_and_explain(demo_copy):
     assert found.exit_code == 0 and "Hollis" in found.stdout
     why = _run("explain", "dana-kim", "--config", cfg)
     assert why.exit_code == 0 and "dana-kim: 2026-11-20" in why.stdout
-    assert "score = 100 x relation" in why.stdout.replace("\n", " ")
+    assert "score = 100 x p x recency x novelty" in why.stdout.replace("\n", " ")
 
 
 def test_shared_items_never_come_back_and_cadence_warns(demo_copy):
@@ -70,6 +70,28 @@ def test_shared_items_never_come_back_and_cadence_warns(demo_copy):
     assert "Too soon to call" in text or "Call now" in text  # strong signal may override
     bad = _run("contacted", "dana-kim", "--item", "ffffffff", "--config", cfg)
     assert bad.exit_code == 2
+
+
+def test_feedback_hides_a_not_useful_story_and_is_stored(demo_copy):
+    cfg = str(demo_copy / "config.yaml")
+    digest = (demo_copy / "digests" / "dana-kim" / "2026-11-20.md").read_text()
+    ids = re.findall(r"Item `([0-9a-f]{8})`", digest)
+    judged = _run(
+        "feedback", "dana-kim", ids[0], "not-useful", "--note", "old news", "--config", cfg
+    )
+    assert judged.exit_code == 0, judged.stdout
+    liked = _run("feedback", "dana-kim", ids[1], "useful", "--config", cfg)
+    assert liked.exit_code == 0, liked.stdout
+    again = _run("digest", "--manager", "dana-kim", "--as-of", "2026-11-20", "--config", cfg)
+    assert again.exit_code == 0, again.stdout
+    text = (demo_copy / "digests" / "dana-kim" / "2026-11-20.md").read_text()
+    assert ids[0] not in text and ids[1] in text
+    rows = _run(
+        "query", "SELECT useful, note FROM feedback ORDER BY useful", "--config", cfg
+    ).stdout
+    assert "old news" in rows
+    assert _run("feedback", "dana-kim", ids[1], "maybe", "--config", cfg).exit_code == 2
+    assert _run("feedback", "dana-kim", "ffffffff", "useful", "--config", cfg).exit_code == 2
 
 
 def test_bad_config_exits_2_with_one_line(tmp_path):

@@ -103,18 +103,42 @@ def test_digest_sections_and_item_fields():
 
 def test_suggested_message_asks_for_a_call_without_giving_the_news_away():
     items = [_item("Contoso buys Fabrikam for 2 billion")]
-    msg = suggested_message("Alex Candidate", "Dana Kim", "Northwind", items)
-    assert msg.startswith("Hi Dana,") and "call" in msg
+    msg = suggested_message("Alex Candidate", "Dana Kim", "Data Platform", "Northwind", items)
+    assert msg.startswith("Hi Dana,") and "call" in msg and "Data Platform" in msg
     assert "competitors" in msg
     assert "Fabrikam" not in msg and "billion" not in msg and "Contoso" not in msg
 
 
-def test_why_it_matters_names_the_relation_and_event():
-    line = why_it_matters("Dana Kim", "Northwind", "Contoso", "competitor", "funding")
-    assert line.startswith("Contoso is a competitor of Northwind")
-    assert "hiring" in line
-    own = why_it_matters("Dana Kim", "Northwind", "Northwind", "own", None)
-    assert own.startswith("Northwind itself")
+def test_suggested_message_fits_the_top_item_and_the_contact_status():
+    customer = _item("Greengage opens 40 stores")
+    customer.relation = "customer"
+    msg = suggested_message(
+        "Alex Candidate", "Dana Kim", "Data Platform", "Northwind", [customer, _item("x")]
+    )
+    assert "customers" in msg and "competitors" not in msg
+    assert "next week" in msg
+    soon = suggested_message(
+        "Alex Candidate", "Dana Kim", "Data Platform", "Northwind", [customer], too_soon=True
+    )
+    assert "week" not in soon and "When the timing suits you" in soon
+
+
+def test_why_it_matters_names_what_happened_and_the_role():
+    event = {"event_type": "funding", "evidence": "Contoso raised $50 million from Harbor."}
+    line = why_it_matters(
+        "Dana Kim", "Senior Data Engineer", "Northwind", "Contoso", "competitor", event
+    )
+    assert line.startswith("Contoso, a competitor of Northwind: funding round ($50 million)")
+    assert "Senior Data Engineer" in line
+    deal = {"event_type": "partnership", "evidence": "Greengage selects Northwind for chilled."}
+    own = why_it_matters("Dana Kim", "Senior Data Engineer", "Northwind", "Northwind", "own", deal)
+    assert own.startswith("Northwind: partnership") and "open doors for Northwind" not in own
+    assert (
+        why_it_matters(
+            "Dana Kim", "Senior Data Engineer", "Northwind", "Contoso", "competitor", None
+        )
+        != line
+    )
 
 
 def test_index_sorted_by_due_date():

@@ -1,15 +1,20 @@
-"""Event classification by rules, with evidence and the company it is about."""
+"""The hand-written event cues: features of the learned event model (tipsheet/event_cues.py).
+
+The learned decision is tested in tests/test_models.py and measured on real news in
+make eval; these tests pin what each cue means, so a change to one is deliberate.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from tipsheet.events import classify, sentences
-from tipsheet.records import Mention
+from tipsheet.event_cues import genre, paragraphs, sentences, triggers
+from tipsheet.records import EVENT_TYPES
 
 
 def types(title, text):
-    return sorted(e.event_type for e in classify(title, text))
+    units = ([title] if title else []) + sentences(text)
+    return sorted(t for t in EVENT_TYPES if any(triggers(u, t) for u in units))
 
 
 @pytest.mark.parametrize(
@@ -45,37 +50,8 @@ def test_not_business_events(text):
     assert types(None, text) == []
 
 
-def test_evidence_and_company():
-    mentions = [
-        Mention("a1", "fabrikam", 2, True, "", "Fabrikam"),
-        Mention("a1", "contoso", 1, False, "", "Contoso"),
-    ]
-    text = "Markets were calm. Fabrikam agreed to acquire a Contoso unit for $90 million."
-    [ev] = classify(None, text, mentions, "a1")
-    assert ev.event_type == "acquisition" and ev.company_id == "fabrikam"
-    assert ev.evidence.startswith("Fabrikam agreed") and ev.article_id == "a1"
-
-
 def test_sentences_split():
     assert sentences("One. Two! Three? U.S. four") == ["One.", "Two!", "Three?", "U.S. four"]
-
-
-ARTICLE = (
-    "The maker of garden tools will pay $75 million in cash.\n"
-    "Hedgerow Tools has agreed to buy Fernway, a smaller rival, for $75 million, the company "
-    "said on Monday.\n"
-    "Hedgerow, which last month announced 120 job cuts, has been expanding in Europe since 2020.\n"
-    "Analysts said the deal would lift sales. The company opened a new warehouse in Lyon."
-)
-
-
-def test_main_event_is_in_headline_or_lede_and_background_counts_nowhere():
-    events = {e.event_type: e for e in classify("Hedgerow Tools buys rival Fernway", ARTICLE)}
-    acq = events["acquisition"]
-    assert acq.in_lead and acq.confidence >= 0.7
-    assert "layoffs" not in events  # "which last month announced 120 job cuts": an aside
-    body = events["expansion"]  # stated, but only in the fifth sentence
-    assert not body.in_lead and body.confidence < 0.7
 
 
 @pytest.mark.parametrize(
@@ -105,8 +81,8 @@ def test_background_clauses_state_no_event(text):
         (None, "The verdict: tasty, but pricey. Worth buying if you can find them on sale."),
     ],
 )
-def test_soft_genres_carry_no_event(title, text):
-    assert classify(title, text) == []
+def test_soft_genres_are_recognised(title, text):
+    assert genre(title, paragraphs(text)) is not None
 
 
 @pytest.mark.parametrize(
@@ -137,8 +113,7 @@ def test_wire_copy_is_unwrapped_and_its_results_table_read():
     assert [s[:22] for s in sentences(body)] == ["Allied Widgets Inc sai", "The price was not disc"]
     assert types("ALLIED WIDGETS COMPLETES UNIT SALE", body) == ["acquisition"]
     table = "Shr profit 12 cts vs loss 1.15 dlrs\n    Net profit 300,286 vs loss 2,855,887\n"
-    [ev] = classify("ACME CORP 4TH QTR NET", table)
-    assert ev.event_type == "earnings" and ev.in_lead
+    assert "earnings" in types("ACME CORP 4TH QTR NET", table)
 
 
 def test_abbreviations_do_not_end_sentences():

@@ -1,80 +1,72 @@
-"""The score formula, its components, worth-a-call, and talking points."""
+"""The fitted score: readable factors, recency and novelty, worth-a-call, talking points."""
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
-from tipsheet.records import Event
-from tipsheet.score import is_main_event, score_item, worth_a_call
+from tipsheet.score import FEATURES, Features, Weights, default_weights, score_item
 from tipsheet.talking_points import talking_points
 
 TODAY = date(2026, 11, 20)
+W = Weights(
+    bias=-2.0,
+    weights={**dict.fromkeys(FEATURES, 0.0), "rel_competitor": 1.5, "ev_acquisition": 2.0},
+    threshold=0.5,
+)
 
 
-def s(**kw):
+def f(**kw) -> Features:
     args = {
         "relation": "competitor",
-        "event_types": ["acquisition"],
-        "published_at": TODAY,
-        "as_of": TODAY,
-        "coverage": 1,
+        "event_type": "acquisition",
+        "event_confidence": 1.0,
         "in_title": True,
         "mention_count": 2,
+        "profile": 0.3,
         "interests_hits": 0,
-        "listed_before": 0,
+        "coverage": 1,
     }
     args.update(kw)
-    return score_item(**args)
+    return Features(**args)
 
 
-def test_relation_order():
-    comp, cust, own, ind = (
-        s(relation=r).total for r in ("competitor", "customer", "own", "industry")
-    )
-    assert comp > cust > own > ind
+def test_factors_multiply_to_the_odds():
+    b = score_item(f(), W, TODAY, TODAY)
+    odds = math.exp(W.bias) * math.prod(b.factors.values())
+    assert abs(odds / (1 + odds) - b.probability) < 1e-3
+    assert abs(b.total - 100 * b.probability) < 0.05
+    assert "relation" in b.explain() and "recency" in b.explain()
 
 
-def test_components_multiply_to_total():
-    b = s(coverage=3, interests_hits=1, listed_before=1, published_at=date(2026, 11, 6))
-    product = (
-        100 * b.relation * b.event * b.recency * b.coverage * b.prominence * b.interests * b.novelty
-    )
-    assert abs(product - b.total) < 0.01
-    assert abs(b.recency - 0.5) < 1e-6 and b.novelty == 0.5
-    assert "relation" in b.explain()
+def test_recency_novelty_and_feedback_scale_the_score():
+    base = score_item(f(), W, TODAY, TODAY).total
+    assert score_item(f(), W, date(2026, 11, 6), TODAY).total < base
+    assert abs(score_item(f(), W, None, TODAY).recency - 0.5) < 1e-9
+    assert score_item(f(), W, TODAY, TODAY, listed_before=1).novelty == 0.5
+    assert score_item(f(), W, TODAY, TODAY, feedback=1.0).total > base
+    assert score_item(f(), W, TODAY, TODAY, feedback=-1.0).total < base
 
 
-def test_recency_coverage_novelty_interests():
-    assert s(published_at=date(2026, 10, 1)).total < s().total
-    assert s(coverage=5).total > s().total
-    assert s(listed_before=1).total < s().total
-    assert s(interests_hits=2).total > s().total
-    assert s(event_types=[]).total < s(event_types=["earnings"]).total
+def test_worth_a_call_needs_a_call_relation_an_event_and_the_threshold():
+    assert score_item(f(), W, TODAY, TODAY).worth_call
+    assert not score_item(f(relation="industry"), W, TODAY, TODAY).worth_call
+    assert not score_item(f(event_type=None, event_confidence=0.0), W, TODAY, TODAY).worth_call
+    weak = score_item(f(relation="customer", event_type="earnings"), W, TODAY, TODAY)
+    assert weak.probability < 0.5 and not weak.worth_call
 
 
-def test_worth_a_call():
-    assert worth_a_call(s())
-    assert worth_a_call(s(relation="own"))
-    assert not worth_a_call(s(relation="industry"))
-    assert not worth_a_call(s(event_types=[]))  # review, sport, gossip: no event
-    assert not worth_a_call(s(in_title=False, mention_count=1))  # a passing mention
-    assert worth_a_call(s(main_event=True))
-    assert not worth_a_call(s(main_event=False))  # an event only in the body: an aside
-
-
-def test_body_only_events_weigh_less():
-    main, body = s(main_event=True), s(main_event=False)
-    assert body.event == 0.5 * main.event and body.total < main.total
-    assert s(event_types=[], main_event=True).main_event is False
-    assert s(event_types=["earnings"], main_event=False).event >= s(event_types=[]).event
-
-
-def test_is_main_event_reads_the_flag_or_the_confidence():
-    assert is_main_event(Event("a", "funding", "x", 0.9, in_lead=True))
-    assert not is_main_event(Event("a", "funding", "x", 0.5, in_lead=False))
-    assert is_main_event({"event_type": "funding", "confidence": 0.85})  # stored before in_lead
-    assert not is_main_event({"event_type": "funding", "confidence": 0.4})
-    assert not is_main_event(None)
+def test_committed_weights_prefer_a_competitor_event_to_a_passing_mention():
+    w = default_weights()
+    assert set(w.weights) == set(FEATURES)
+    event = score_item(f(), w, TODAY, TODAY).total
+    passing = score_item(
+        f(relation="industry", event_type=None, event_confidence=0.0, in_title=False),
+        w,
+        TODAY,
+        TODAY,
+    ).total
+    assert event > passing
 
 
 def test_talking_points_pick_the_event_sentence():

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from tipsheet.clusters import StoryIndex
 from tipsheet.config import Company
-from tipsheet.facts import FactFinder, Facts, worker_facts
+from tipsheet.facts import FactFinder, Facts, Models, worker_facts
 from tipsheet.records import Event, Mention
 
 STORY_WINDOW_DAYS = 60  # a story older than this is not "updated" by a new article
@@ -30,6 +30,7 @@ def analyse_articles(
     companies: dict[str, Company],
     known_stories: list[tuple[str, str, str]],
     pool: Executor | None = None,
+    models: Models | None = None,
 ) -> AnalysisResult:
     """articles: dicts with id, title, text, summary and source_company (the source's company).
 
@@ -40,9 +41,14 @@ def analyse_articles(
     mentions and events are then found there, while this process assigns stories, one
     article after another in the order given (ids depend on it). The result is the same
     with or without a pool.
+
+    models: the trained models (the committed ones when None; workers load those). An
+    evaluation passes models trained without the articles it scores, and no pool.
     """
+    if pool is not None and models is not None:
+        raise ValueError("injected models run in-process: pass no pool")
     if pool is None:
-        finder = FactFinder(companies)
+        finder = FactFinder(companies, models)
         facts: Iterator[Facts] = (finder.facts(a) for a in articles)
     else:
         facts = _pooled_facts(pool, articles)

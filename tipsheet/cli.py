@@ -183,6 +183,36 @@ def contacted(
     )
 
 
+@app.command()
+def feedback(
+    manager: str = typer.Argument(..., help="The manager's id."),
+    item: str = typer.Argument(..., help="An item id printed in the digest."),
+    verdict: str = typer.Argument(..., help="useful or not-useful."),
+    config: Path = ConfigOpt,
+    note: str = typer.Option(None, "--note", help="Why."),
+):
+    """Judge a digest item: a not-useful story never returns; both kinds move similar items."""
+    from storage import db, reads, writes
+
+    if verdict not in ("useful", "not-useful"):
+        raise _fail(f"VERDICT: {verdict!r} is not useful or not-useful", 2)
+    cfg = _config(config)
+    if manager not in {m.id for m in cfg.managers}:
+        raise _fail(f"MANAGER: no manager {manager!r} in {config}", 2)
+    try:
+        con = db.connect(cfg.settings.database)
+        try:
+            article = reads.resolve_items(con, manager, [item])[item]
+            if article is None:
+                raise _fail(f"ITEM: no single digest item of {manager} with id {item}", 2)
+            writes.save_feedback(con, manager, article, verdict == "useful", note)
+        finally:
+            con.close()
+    except StorageError as exc:
+        raise _fail(str(exc), 1) from None
+    out.print(f"Recorded {verdict} for item {item} of {manager}.", highlight=False)
+
+
 def _reader(cfg: Config, external_access: bool = False):
     """A read-only connection that never shows half a run.
 
@@ -297,7 +327,12 @@ def explain(
     if not items:
         out.print(f"No digest stored for {manager} yet.")
         return
-    cols = ["s_relation", "s_event", "s_recency", "s_coverage", "s_novelty", "s_interest"]
+    cols = ["s_relation", "s_event", "s_prominence", "s_profile", "s_interest", "s_coverage"]
+    cols += ["s_feedback", "probability", "s_recency", "s_novelty"]
+
+    def cell(r: dict, c: str) -> str:
+        return f"{r[c]:.2f}" if r.get(c) is not None else ""
+
     rows = [
         (
             r["rank"],
@@ -305,18 +340,19 @@ def explain(
             (r["title"] or "")[:60],
             r["relation"],
             r["event_type"] or "-",
-            *[f"{r[c]:.2f}" if r[c] is not None else "" for c in cols],
-            f"{r['s_prominence']:.2f}" if r.get("s_prominence") is not None else "",
+            *[cell(r, c) for c in cols],
             f"{r['score']:.3f}",
             "yes" if r["worth_call"] else "no",
         )
         for r in items
     ]
-    heads = ["#", "item", "title", "relation", "event", "relation w", "event w", "recency"]
-    heads += ["coverage", "novelty", "interest", "prominence", "score", "worth a call"]
+    heads = ["#", "item", "title", "relation", "event", "relation x", "event x", "prominence x"]
+    heads += ["profile x", "interests x", "coverage x", "feedback x", "p", "recency", "novelty"]
+    heads += ["score", "worth a call"]
     out.print(_table(heads, rows, title=f"{manager}: {items[0]['run_date']}"))
     out.print(
-        "score = 100 x relation x event x recency x coverage x novelty x interest x prominence"
+        "odds = base x relation x event x prominence x profile x interests x coverage x feedback;"
+        " score = 100 x p x recency x novelty, p = odds / (1 + odds)"
         " (see the README, 'How items are scored').",
         highlight=False,
     )

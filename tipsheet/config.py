@@ -98,6 +98,7 @@ class Company(Strict):
     sources: list[SourceConfig] = []
     context: list[str] = []  # words that corroborate an ambiguous name
     exclude: list[str] = []  # phrases that never count as this company
+    description: str | None = None  # what the company does: part of a manager's profile
 
     @field_validator("domains")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -19,24 +20,29 @@ EVENT_LABELS = {
     "legal_regulatory": "legal or regulatory news",
 }
 
-# Why each kind of news matters to a manager, by the company's relation to theirs.
-RELATION_ANGLE = {
-    "competitor": "a competitor of {own}: it changes the field {first_s} team competes in",
-    "customer": "a major customer of {own}: it can change what {own} sells and to whom",
-    "own": "{own} itself: a chance to ask how it touches {first_s} team",
-    "industry": "the industry {own} works in",
-}
+# What each kind of news can mean for a manager's work, by the company's relation.
 EVENT_ANGLE = {
     "funding": "new money usually means hiring and a faster roadmap",
     "acquisition": "ownership changes reshuffle vendors, products and teams",
-    "partnership": "a new alliance can open or close doors for {own}",
-    "product_launch": "a new product may compete with, or need, what {own} offers",
+    "partnership": "alliances decide who works with whom",
+    "product_launch": "a new product shifts what buyers compare",
     "leadership_change": "new leaders bring new priorities and budgets",
     "layoffs": "cuts move talent and customers around the market",
     "earnings": "results show where the money and the pressure are",
     "expansion": "growth into new places creates demand and openings",
-    "legal_regulatory": "rulings and rules change what everyone in the market may do",
+    "legal_regulatory": "rulings and rules change what the market may do",
 }
+RELATION_LINK = {
+    "competitor": "a competitor of {own}",
+    "customer": "a customer of {own}",
+    "own": "{own} itself",
+    "industry": "in {own}'s market",
+}
+_AMOUNT = re.compile(
+    r"(?:[$€£¥]\s?\d[\d.,]*\s*(?:bn|billion|m|million|k)?\b"
+    r"|\b\d[\d.,]*\s*(?:bn|billion|million|per ?cent|%|jobs|roles|staff|stores|workers)\b)",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -72,6 +78,8 @@ class DigestPage:
     failing_sources: list[tuple[str, int, str]] = field(default_factory=list)
     max_worth: int = 10
     max_other: int = 15
+    manager_team: str | None = None
+    too_soon: bool = False
 
 
 def first_name(name: str) -> str:
@@ -82,38 +90,72 @@ def possessive(name: str) -> str:
     return f"{name}'" if name.endswith("s") else f"{name}'s"
 
 
+def amount(text: str) -> str | None:
+    """The first sum or count the text states ("$1.13bn", "300 roles"), if any."""
+    m = _AMOUNT.search(text or "")
+    return " ".join(m.group(0).split()) if m else None
+
+
 def why_it_matters(
-    manager_name: str, own_company: str, company: str, relation: str, event_type: str | None
+    manager_name: str,
+    manager_role: str,
+    own_company: str,
+    company: str,
+    relation: str,
+    event: dict | None,
 ) -> str:
+    """What happened (the event, with the amount and the other party where the evidence
+    states them) and how it links to this manager's role."""
     first = first_name(manager_name)
-    angle = RELATION_ANGLE.get(relation, RELATION_ANGLE["industry"]).format(
-        own=own_company, first_s=possessive(first)
-    )
-    subject = "" if relation == "own" else f"{company} is "
-    line = f"{subject}{angle}" if subject else angle[0].upper() + angle[1:]
-    # The angles speak of the field around the manager's company, not of the company itself.
-    if event_type in EVENT_ANGLE and relation != "own":
-        line += "; " + EVENT_ANGLE[event_type].format(own=own_company)
-    return line + "."
+    who = RELATION_LINK.get(relation, RELATION_LINK["industry"]).format(own=own_company)
+    role = f"{possessive(first)} work as {manager_role}"
+    if event is None:
+        return f"{company} ({who}) is in the news; worth knowing for {role}."
+    label = EVENT_LABELS.get(event["event_type"], event["event_type"])
+    evidence = event.get("evidence") or ""
+    details = [d for d in (amount(evidence), _party(evidence, company, own_company)) if d]
+    what = f"{label} ({', '.join(details)})" if details else label
+    subject = company if relation != "own" else own_company
+    line = f"{subject}, {who}: {what}. " if relation != "own" else f"{subject}: {what}. "
+    angle = EVENT_ANGLE.get(event["event_type"], "")
+    return f"{line}{angle[0].upper() + angle[1:]}, which bears on {role}." if angle else line
 
 
-def suggested_message(me: str, manager_name: str, own_company: str, items: list[DigestItem]) -> str:
-    """A short note asking for a call, naming the kind of news but never the news itself."""
+def _party(evidence: str, company: str, own_company: str) -> str | None:
+    """The manager's own company when the evidence names it beside another: "with X"."""
+    if own_company != company and own_company in evidence:
+        return f"with {own_company}"
+    return None
+
+
+def suggested_message(
+    me: str,
+    manager_name: str,
+    focus: str,
+    own_company: str,
+    items: list[DigestItem],
+    too_soon: bool = False,
+) -> str:
+    """A short note asking for a call: it names the kind of news of the top item, never the
+    news itself, and proposes no date while a call would be too soon. `focus`: the
+    manager's team, else the role."""
     first = first_name(manager_name)
-    relations = {i.relation for i in items}
     owner = possessive(own_company)
-    if "competitor" in relations:
-        about = f"one of {owner} competitors"
-    elif "customer" in relations:
-        about = f"one of {owner} major customers"
-    elif "own" in relations:
-        about = f"{owner} market"
-    else:
-        about = "your industry"
+    top = items[0].relation if items else None
+    about = {
+        "competitor": f"one of {owner} competitors",
+        "customer": f"one of {owner} customers",
+        "own": f"{own_company} and its market",
+    }.get(top, "your market")
+    ask = (
+        "When the timing suits you, I'd be glad to walk you through it."
+        if too_soon
+        else "Would you have 15 minutes for a call in the next week or two?"
+    )
     return (
-        f"Hi {first}, I came across something about {about} that I think you would find "
-        f"useful, and I've put some thoughts together on what it could mean for your team. "
-        f"Would you have 15 minutes for a call in the next week or two? Best, {first_name(me)}"
+        f"Hi {first}, I came across something about {about} that I think matters for "
+        f"{focus}, and I've put some thoughts together on what it could mean. "
+        f"{ask} Best, {first_name(me)}"
     )
 
 
@@ -181,7 +223,14 @@ def render_digest(page: DigestPage) -> str:
             )
         out.append("")
     if worth or page.signals:
-        message = suggested_message(page.me, page.manager_name, page.company_name, worth)
+        message = suggested_message(
+            page.me,
+            page.manager_name,
+            page.manager_team or page.manager_role,
+            page.company_name,
+            worth,
+            page.too_soon,
+        )
         out += ["## Suggested message", "", quote_block(message, limit=1000), ""]
     if page.failing_sources:
         out += ["## Sources failing", ""]

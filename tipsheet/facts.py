@@ -8,20 +8,37 @@ a pool lives here and imports only the matcher and the event rules: a worker sta
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from tipsheet import events, mention_model
 from tipsheet.config import Company
-from tipsheet.events import classify
+from tipsheet.event_model import EventModel
 from tipsheet.matching import CompanyMatcher
+from tipsheet.mention_model import MentionModel
 from tipsheet.records import Event, Mention
 
 Facts = tuple[list[Mention], list[Event]]
 
 
+@dataclass(frozen=True)
+class Models:
+    """The trained models analysis uses; the committed ones unless an evaluation injects
+    models trained without the articles it scores."""
+
+    events: EventModel
+    mentions: MentionModel
+
+    @classmethod
+    def default(cls) -> Models:
+        return cls(events.default_model(), mention_model.default())
+
+
 class FactFinder:
     """The matcher and surface forms built once from the companies, applied per article."""
 
-    def __init__(self, companies: dict[str, Company]):
-        self.matcher = CompanyMatcher(companies)
+    def __init__(self, companies: dict[str, Company], models: Models | None = None):
+        self.models = models or Models.default()
+        self.matcher = CompanyMatcher(companies, self.models.mentions)
         self.forms = {key: [*c.names, *c.domains] for key, c in companies.items()}
 
     def facts(self, article: dict) -> Facts:
@@ -29,7 +46,10 @@ class FactFinder:
         text = article.get("text") or article.get("summary") or ""
         title = article.get("title")
         mentions = self.matcher.mentions(article["id"], title, text, article.get("source_company"))
-        return mentions, classify(title, text, mentions, article["id"], self.forms)
+        found = events.classify(
+            title, text, mentions, article["id"], self.forms, model=self.models.events
+        )
+        return mentions, found
 
 
 def companies_as_data(companies: dict[str, Company]) -> dict[str, dict]:

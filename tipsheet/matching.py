@@ -1,39 +1,27 @@
-"""Which tracked companies an article mentions.
+"""Which tracked companies an article mentions: candidates by surface form, decided by the
+learned mention model (`tipsheet.mention_model`).
 
-A company matches by its names and aliases (exact case or ALL CAPS, on word boundaries,
+Candidates: a company's names and aliases (exact case or ALL CAPS, on word boundaries,
 possessives included), its domains, and its ticker in financial forms (`NASDAQ: AAPL`,
-`(NYSE: X)`, `$AAPL`; a bare ticker only when it is not an English word).
+`(NYSE: X)`, `$AAPL`; a bare ticker only when it is not an English word), after the
+user's `exclude` phrases are blanked. A name is "ambiguous" when it is one word whose
+frequency in English (the `wordfreq` list) is at or above `AMBIGUOUS_ZIPF`.
 
-Names that are also ordinary words or other entities (Apple, Target, Shell, Delta ...) are
-found automatically: a single word whose frequency in English (the `wordfreq` list) is at
-or above `AMBIGUOUS_ZIPF`. An occurrence of such a name counts only when something
-corroborates it:
-
-- a company form right after it (Inc., Corp., plc ...), or it is said to act as a subject
-  of a verb typical of organisations ("Target said", "Gap owns", "Apple on Tuesday
-  unveiled", "Shell rose 2%"), or its executives are named ("Apple CEO", "Zoom's chief
-  executive"), or an appositive says what it is ("Delta, the Atlanta-based carrier");
-- a cue word nearby (shares, CEO, stores, earnings ...) or one of the user's `context` words;
-- it stands alone capitalised in the middle of a sentence (not in a title-case headline and
-  not glued to other capitalised words as in "Mekong Delta" or "United States");
-- or, for the whole article, an unambiguous form of the same company (the ticker, a domain,
-  an unambiguous alias) or the article comes from the company's own source.
-
-An ambiguous occurrence attached to another capitalised word ("Manchester United", "Big
-Apple", "Apple Watch") never counts on its own, and `exclude` phrases are removed first.
-An open compound that English also writes as one word ("Block chain", "Meta data") is the
-ordinary word. Words of the ordinary senses nearby (orchard, variant, striker, lens ...)
-veto the weaker kinds of evidence (a verb after it, its capitals) unless a cue supports it.
-A name in a title-case headline, where capitals say nothing, counts when it heads the
-headline as the subject of an organisation verb, or when the article's lede carries a cue
-and never uses the word in its ordinary lower-case form.
+`signals` reads the context of one occurrence, as features of the model: a company form
+right after it (Inc., Corp., plc ...); an organisation verb or a price move after it
+("Target said", "Apple on Tuesday unveiled", "Shell rose 2%"); its executives named
+("Apple CEO"); an appositive ("Delta, the Atlanta-based carrier"); cue words nearby
+(shares, CEO, stores ...) or the user's `context` words; words of the ordinary senses
+(orchard, variant, striker ...); another capitalised word glued to it ("Mekong Delta",
+"Manchester United", "Apple Watch"); an open compound English writes as one word ("Block
+chain"); a title-case headline, where capitals say nothing.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from wordfreq import zipf_frequency
 
@@ -184,17 +172,6 @@ class _Profile:
     forms: list[_Form]
     context: frozenset[str]
     excludes: list[re.Pattern]
-    ambiguous_names: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Hit:
-    start: int
-    end: int
-    form: _Form
-    in_title: bool
-    strong: bool  # counts by itself
-    weak: bool  # counts once the company is established in the article
 
 
 def is_ambiguous(name: str) -> bool:
@@ -243,8 +220,7 @@ def _profile(company_id: str, company: Company) -> _Profile:
         forms.append(_Form(t, _ticker_pattern(t, bare), False, "ticker"))
     context = frozenset(w.lower() for w in company.context)
     excludes = [re.compile(re.escape(p), re.IGNORECASE) for p in company.exclude if p.strip()]
-    ambiguous = [f.text for f in forms if f.ambiguous]
-    return _Profile(company_id, forms, context, excludes, ambiguous)
+    return _Profile(company_id, forms, context, excludes)
 
 
 def _title_case(title: str) -> bool:
@@ -284,10 +260,10 @@ def _window_words(text: str, start: int, end: int) -> set[str]:
     return {w.lower().strip(".'’-") for w in left + right}
 
 
-def _judge(
+def signals(
     text: str, start: int, end: int, form: _Form, profile: _Profile, title_mode: bool
-) -> tuple[bool, bool]:
-    """(strong, weak) for one occurrence of an ambiguous name."""
+) -> dict[str, float]:
+    """What the words around one occurrence say about it: features of the mention model."""
     after = text[end : end + 80]
     prev, nxt = _prev_token(text, start), _next_token(text, end)
     # Capitals tell a longer name apart unless the headline capitalises every word; a
@@ -301,54 +277,50 @@ def _judge(
     glued_after = bool(re.match(r"^-[a-z]", after)) or (
         _capitalised(nxt) and not _FORM_AFTER.match(after) and caps_say and not titled
     )
-    form_after = bool(_FORM_AFTER.match(after))
-    if form_after:
-        return True, True
-    if glued_before:
-        return False, False
     # "Block chain", "Meta data", "Shell fish": the open form of an ordinary compound.
-    if nxt and nxt.islower() and zipf_frequency(form.text.lower() + nxt, "en") >= COMPOUND_ZIPF:
-        return False, False
+    compound = bool(
+        nxt and nxt.islower() and zipf_frequency(form.text.lower() + nxt, "en") >= COMPOUND_ZIPF
+    )
     words = _window_words(text, start, end)
-    cues = _STRONG_CUES if title_mode else _CUES
-    cue = bool(words & cues) or bool(words & profile.context)
     window = text[max(0, start - 80) : end + 80]
-    sense = bool(words & _SENSE_CUES) or bool(_SCORE.search(window))
-    # "Shell and TotalEnergies", "Disney, Netflix and Apple": listed with other names.
-    listed = not title_mode and (
-        bool(
-            re.match(r"^(?:'s|’s)?(?:\s+and|\s+or|,)\s+[A-Z][a-z]\w*", after)
-            and _capitalised(
-                _next_token(
-                    text, end + len(re.match(r"^(?:'s|’s)?(?:\s+and|\s+or|,)", after).group(0))
-                )
-            )
-        )
-        or bool(re.search(r"[A-Z][\w&]+(?:,|\s+and|\s+or)\s+$", text[max(0, start - 40) : start]))
+    listed = bool(re.match(r"^(?:'s|’s)?(?:\s+and|\s+or|,)\s+[A-Z][a-z]\w*", after)) or bool(
+        re.search(r"[A-Z][\w&]+(?:,|\s+and|\s+or)\s+$", text[max(0, start - 40) : start])
     )
     acts = bool(_ACTS_AFTER.match(after) or _MOVES_AFTER.match(after))
-    if title_mode:
-        # In a title-case headline only the subject heading it is trusted with a verb:
-        # "Gap Owns Old Navy" but not "Gender Gap Closes".
-        acts = acts and _headline_subject(text, start)
-    described = not title_mode and bool(_APPOSITIVE_AFTER.match(after))
-    if glued_after:
-        return False, acts or cue
-    if titled and not title_mode:
-        return True, True
-    if cue or described:
-        return True, True
-    if acts or listed:
-        return not sense, True
-    if not title_mode and _SUBJECT_AFTER.match(after):
-        return not sense, True
-    if title_mode:
-        return False, True
-    midsentence = not _sentence_start(text, start)
     prev_low = (prev or "").lower()
-    if midsentence and prev_low not in ("the", "a", "an"):
-        return not sense, True
-    return False, True
+    return {
+        "form_after": float(bool(_FORM_AFTER.match(after))),
+        "glued_before": float(glued_before),
+        "glued_after": float(glued_after),
+        "titled": float(titled),
+        "compound": float(compound),
+        "cue": float(bool(words & _CUES)),
+        "strong_cue": float(bool(words & _STRONG_CUES)),
+        "context": float(bool(words & profile.context)),
+        "sense": float(bool(words & _SENSE_CUES) or bool(_SCORE.search(window))),
+        "listed": float(listed),
+        "acts": float(acts),
+        "headline_subject": float(title_mode and _headline_subject(text, start)),
+        "described": float(bool(_APPOSITIVE_AFTER.match(after))),
+        "subject_after": float(bool(_SUBJECT_AFTER.match(after))),
+        "sentence_start": float(_sentence_start(text, start)),
+        "after_determiner": float(prev_low in ("the", "a", "an")),
+        "possessive": float(bool(re.match(r"^(?:'s|’s)\b", after))),
+        "title_mode": float(title_mode),
+        "next_lower": float(bool(nxt) and nxt[0].islower()),
+        "next_zipf": zipf_frequency((nxt or "").lower(), "en") / 8 if nxt else 0.0,
+        "prev_zipf": zipf_frequency(prev_low, "en") / 8 if prev else 0.0,
+    }
+
+
+def context_words(text: str, start: int, end: int) -> list[str]:
+    """The words next to an occurrence, marked by side (features of the mention model)."""
+    prev, nxt = _prev_token(text, start), _next_token(text, end)
+    left = _TOKEN.findall(text[max(0, start - 60) : start])[-4:]
+    right = _TOKEN.findall(text[end : end + 60])[:4]
+    out = [f"P:{(prev or '^').lower()}", f"N:{(nxt or '$').lower()}"]
+    out += [f"L:{w.lower()}" for w in left] + [f"R:{w.lower()}" for w in right]
+    return out
 
 
 # Short words that title case leaves in lower case.
@@ -369,18 +341,63 @@ def _headline_subject(title: str, start: int) -> bool:
     return prev in _STOP_CAPS
 
 
+@dataclass
+class Occurrence:
+    """One place where a name, alias, domain or ticker of a company appears."""
+
+    start: int
+    end: int
+    form: str
+    kind: str  # name | domain | ticker
+    ambiguous: bool
+    in_title: bool
+    signals: dict[str, float]
+    words: list[str]
+
+
+@dataclass
+class Candidate:
+    """A company whose forms appear in an article: what the mention model judges."""
+
+    company_id: str
+    occurrences: list[Occurrence]
+    own_source: bool  # the article came from the company's own source
+    lower_use: bool  # an ambiguous name also appears in lower case (its ordinary sense)
+    title: str
+    text: str
+
+
 class CompanyMatcher:
-    """Built once from the config's companies; finds their mentions in articles."""
+    """Built once from the config's companies and the mention model; finds mentions.
 
-    def __init__(self, companies: dict[str, Company]):
+    Candidates come from the surface forms (names and aliases in their own case or in
+    capitals, domains, tickers in financial forms, `exclude` phrases masked first); the
+    learned model (`tipsheet.mention_model`) decides which candidates are mentions.
+    """
+
+    def __init__(self, companies: dict[str, Company], model=None):
+        from tipsheet import mention_model
+
         self._profiles = [_profile(cid, c) for cid, c in companies.items()]
-        for p in self._profiles:
-            if p.ambiguous_names:
-                LOGGER.debug("%s: ambiguous names %s", p.company_id, p.ambiguous_names)
+        self.model = model if model is not None else mention_model.default()
 
-    def ambiguous_names(self) -> dict[str, list[str]]:
-        """Company id -> its names that need corroboration (for `tipsheet explain`)."""
-        return {p.company_id: p.ambiguous_names for p in self._profiles if p.ambiguous_names}
+    def candidates(
+        self, title: str | None, text: str, source_company_id: str | None = None
+    ) -> list[Candidate]:
+        title, text = title or "", text or ""
+        out = []
+        for p in self._profiles:
+            occ = _occurrences(title, text, p)
+            if not occ:
+                continue
+            lowered = {f.text.lower() for f in p.forms if f.ambiguous}
+            lower_use = any(re.search(rf"\b{re.escape(n)}\b", f"{title}\n{text}") for n in lowered)
+            out.append(
+                Candidate(
+                    p.company_id, occ, source_company_id == p.company_id, lower_use, title, text
+                )
+            )
+        return out
 
     def mentions(
         self,
@@ -389,99 +406,65 @@ class CompanyMatcher:
         text: str,
         source_company_id: str | None = None,
     ) -> list[Mention]:
-        title = title or ""
-        text = text or ""
-        out: list[Mention] = []
-        for profile in self._profiles:
-            m = self._company(article_id, title, text, profile, source_company_id)
-            if m is not None:
-                out.append(m)
+        cands = self.candidates(title, text, source_company_id)
+        if not cands:
+            return []
+        out = []
+        for cand, (prob, occ_probs) in zip(cands, self.model.judge(cands), strict=True):
+            if prob < self.model.threshold:
+                continue
+            counted = [o for o, q in zip(cand.occurrences, occ_probs, strict=True) if q >= 0.5]
+            counted = counted or [
+                cand.occurrences[int(max(range(len(occ_probs)), key=occ_probs.__getitem__))]
+            ]
+            body = [o for o in counted if not o.in_title]
+            first = (body or counted)[0]
+            src = cand.title if first.in_title else cand.text
+            surfaces = [(cand.title if o.in_title else cand.text)[o.start : o.end] for o in counted]
+            # First seen wins a tie: a set would pick by hash order, which differs per process.
+            matched = max(dict.fromkeys(surfaces), key=lambda s: (surfaces.count(s), len(s)))
+            out.append(
+                Mention(
+                    article_id=article_id,
+                    company_id=cand.company_id,
+                    count=len(counted),
+                    in_title=any(o.in_title for o in counted),
+                    snippet=_snippet(src, first.start, first.end),
+                    matched=matched,
+                    confidence=round(float(prob), 3),
+                )
+            )
         return out
 
-    def _company(
-        self, article_id: str, title: str, text: str, p: _Profile, source_company_id: str | None
-    ) -> Mention | None:
-        hits: list[_Hit] = []
-        title_mode = _title_case(title)
-        for in_title, body in ((True, title), (False, text)):
-            if not body:
-                continue
-            masked = _mask(body, p.excludes)
-            taken: list[tuple[int, int]] = []
-            for form in p.forms:  # longest names first: "Delta Air Lines" before "Delta"
-                for m in form.pattern.finditer(masked):
-                    s, e = m.span()
-                    if any(s < te and e > ts for ts, te in taken):
-                        continue
-                    taken.append((s, e))
-                    if form.ambiguous:
-                        strong, weak = _judge(
-                            masked, s, e, form, p, title_mode if in_title else False
-                        )
-                    else:
-                        strong, weak = True, True
-                    hits.append(_Hit(s, e, form, in_title, strong, weak))
-        if not hits:
-            return None
-        own_source = source_company_id == p.company_id
-        established = own_source or any(h.strong for h in hits)
-        if not established and any(h.in_title and h.weak for h in hits):
-            # "Target Tests Drone Deliveries" / "The retailer said ...": the lede goes on
-            # about an organisation and never uses the word in its ordinary sense.
-            established = _lede_supports(text, p)
-        if not established:
-            return None
-        counted = [h for h in hits if h.strong or h.weak]
-        if not counted:  # own source, but every hit is part of another name ("Apple Music")
-            return None
-        body_hits = [h for h in counted if not h.in_title]
-        first = (body_hits or counted)[0]
-        src = text if not first.in_title else title
-        any_ambiguous = any(h.form.ambiguous for h in counted)
-        unambiguous = any(not h.form.ambiguous for h in counted)
-        if unambiguous or own_source:
-            confidence = 1.0
-        else:
-            confidence = 0.9 if sum(h.strong for h in counted) >= 2 else 0.8
-        surfaces = [src_text(text, title, h) for h in counted]
-        # First seen wins a tie: a set would pick by hash order, which differs per process.
-        matched = max(dict.fromkeys(surfaces), key=lambda s: (surfaces.count(s), len(s)))
-        LOGGER.debug(
-            "%s: %s x%d (ambiguous=%s)", article_id, p.company_id, len(counted), any_ambiguous
-        )
-        return Mention(
-            article_id=article_id,
-            company_id=p.company_id,
-            count=len(counted),
-            in_title=any(h.in_title for h in counted),
-            snippet=_snippet(src, first.start, first.end),
-            matched=matched,
-            confidence=confidence,
-        )
 
-
-_ANAPHOR = re.compile(
-    r"\b[Tt]he\s+(?:[\w$.’'-]+\s+){0,3}?(?:company|firm|retailer|airline|carrier|bank|maker"
-    r"|giant|group|owner|operator|chain|conglomerate|startup|platform|provider|insurer"
-    r"|lender|producer|supplier|parent)\b"
-)
-
-
-def _lede_supports(text: str, p: _Profile) -> bool:
-    """The first two sentences of the body point back to a company (for a headline hit)."""
-    bounds = [m.end() for m in _SENTENCE_END.finditer(text)]
-    lede = text[: bounds[1] if len(bounds) > 1 else len(text)]
-    lowered = {f.text.lower() for f in p.forms if f.ambiguous}
-    words = {w.lower().strip(".'’-") for w in _TOKEN.findall(lede)}
-    if any(re.search(rf"\b{re.escape(n)}\b", text) for n in lowered):
-        return False  # "... the gap remains wide": the headline meant the word
-    if words & _SENSE_CUES:
-        return False
-    return bool(_ANAPHOR.search(lede)) or bool(words & p.context)
-
-
-def src_text(text: str, title: str, hit: _Hit) -> str:
-    return (title if hit.in_title else text)[hit.start : hit.end]
+def _occurrences(title: str, text: str, p: _Profile) -> list[Occurrence]:
+    out: list[Occurrence] = []
+    title_mode = _title_case(title)
+    for in_title, body in ((True, title), (False, text)):
+        if not body:
+            continue
+        masked = _mask(body, p.excludes)
+        taken: list[tuple[int, int]] = []
+        for form in p.forms:  # longest names first: "Delta Air Lines" before "Delta"
+            for m in form.pattern.finditer(masked):
+                s, e = m.span()
+                if any(s < te and e > ts for ts, te in taken):
+                    continue
+                taken.append((s, e))
+                mode = title_mode if in_title else False
+                out.append(
+                    Occurrence(
+                        s,
+                        e,
+                        form.text,
+                        form.kind,
+                        form.ambiguous,
+                        in_title,
+                        signals(masked, s, e, form, p, mode),
+                        context_words(masked, s, e),
+                    )
+                )
+    return out
 
 
 def _mask(text: str, excludes: list[re.Pattern]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -9,7 +10,16 @@ from tipsheet.cadence import ContactStatus, contact_status
 from tipsheet.config import Config, Manager
 from tipsheet.dates import local_date
 from tipsheet.digest import DigestItem, DigestPage, render_digest, why_it_matters
-from tipsheet.score import interests_hits, is_main_event, score_item, worth_a_call
+from tipsheet.feedback import feedback_adjustments
+from tipsheet.profile import article_text, profile_text, similarities
+from tipsheet.score import (
+    Features,
+    ScoreBreakdown,
+    Weights,
+    default_weights,
+    interests_hits,
+    score_item,
+)
 from tipsheet.signals import Signal, find_signals, has_strong_signal, strongest
 from tipsheet.talking_points import talking_points
 
@@ -21,9 +31,10 @@ class Inputs:
     candidates: list[dict]  # one row per (article, company), with its events
     last_contact: date | None
     shared: set[str]  # article ids already shared with this manager
-    listed_before: dict[str, int]  # article id -> earlier digests that listed it
+    listed_before: dict[str, int]  # story (or article) id -> earlier digests that listed it
     postings: list[dict] = field(default_factory=list)
     news: list[dict] = field(default_factory=list)  # articles about the manager's company
+    feedback: list[dict] = field(default_factory=list)  # the manager's judged items
 
 
 @dataclass
@@ -44,50 +55,93 @@ class Built:
 
 
 def _primary_event(events: list[dict], company_id: str) -> dict | None:
+    """The article's main event: each stored row is one, the most confident first."""
     about = [e for e in events if e.get("company_id") == company_id]
-    pool = about or [e for e in events if not e.get("company_id")]
-    # The article's main event (headline or lede) before anything said further down.
-    return max(pool, key=lambda e: (is_main_event(e), e.get("confidence") or 0), default=None)
+    return max(about or events, key=lambda e: e.get("confidence") or 0, default=None)
 
 
-def score_candidates(cfg: Config, manager: Manager, as_of: date, inputs: Inputs) -> list[dict]:
+def _names_company(text: str, names: list[str]) -> bool:
+    return any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text or "") for n in names if n)
+
+
+def relation_of(relation: str, event: dict | None, own_names: list[str], title: str) -> str:
+    """Who an event is about decides the relation: when the main event names the manager's
+    own company as a party ("Greengage selects Fennimore" for a Fennimore manager), the
+    item is own-company news, whoever else it names."""
+    if relation == "own" or event is None:
+        return relation
+    if _names_company(event.get("evidence") or "", own_names) or _names_company(title, own_names):
+        return "own"
+    return relation
+
+
+def score_candidates(
+    cfg: Config,
+    manager: Manager,
+    as_of: date,
+    inputs: Inputs,
+    weights: Weights | None = None,
+) -> list[dict]:
     """Score every (article, company) pair, keep the best per story, best first."""
+    weights = weights or default_weights()
     relations = cfg.relations(manager)
-    shared_stories = {
-        c["story_id"] for c in inputs.candidates if c["article_id"] in inputs.shared
-    } - {None}
-    own_name = cfg.companies[manager.company].name
+    own = cfg.companies[manager.company]
+    own_names = [*own.names]
+    blocked = inputs.shared | {f["article_id"] for f in inputs.feedback if not f["useful"]}
+    blocked_stories = {c["story_id"] for c in inputs.candidates if c["article_id"] in blocked} | {
+        f.get("story_id") for f in inputs.feedback if not f["useful"]
+    }
+    blocked_stories.discard(None)
+    rows = [
+        c
+        for c in inputs.candidates
+        if c["article_id"] not in blocked and c["story_id"] not in blocked_stories
+    ]
+    texts = {c["article_id"]: article_text(c["title"], c["text"] or c["summary"]) for c in rows}
+    ids = list(texts)
+    sims = dict(
+        zip(ids, similarities(profile_text(cfg, manager), [texts[i] for i in ids]), strict=True)
+    )
+    adjust = feedback_adjustments(inputs.feedback, ids, [texts[i] for i in ids])
     best: dict[str, dict] = {}
-    for c in inputs.candidates:
-        if c["article_id"] in inputs.shared or c["story_id"] in shared_stories:
-            continue
-        relation = relations.get(c["company_id"], "industry")
+    for c in rows:
         event = _primary_event(c["events"], c["company_id"])
-        event_types = [event["event_type"]] if event else []
-        breakdown = score_item(
+        relation = relation_of(
+            relations.get(c["company_id"], "industry"), event, own_names, c["title"] or ""
+        )
+        features = Features(
             relation=relation,
-            event_types=event_types,
-            published_at=c.get("published_day") or c["published_at"] or c["fetched_at"],
-            as_of=as_of,
-            coverage=c["coverage"],
-            in_title=c["in_title"],
-            mention_count=c["mention_count"],
+            event_type=event["event_type"] if event else None,
+            event_confidence=(event.get("confidence") or 0.0) if event else 0.0,
+            in_title=bool(c["in_title"]),
+            mention_count=c["mention_count"] or 1,
+            profile=sims[c["article_id"]],
             interests_hits=interests_hits(
                 f"{c['title'] or ''}\n{c['text'] or ''}", manager.interests
             ),
-            listed_before=inputs.listed_before.get(c["article_id"], 0),
-            main_event=is_main_event(event),
+            coverage=c["coverage"],
         )
+        key = c["story_id"] or c["article_id"]
+        breakdown = score_item(
+            features,
+            weights,
+            published_at=c.get("published_day") or c["published_at"] or c["fetched_at"],
+            as_of=as_of,
+            listed_before=inputs.listed_before.get(key, 0),
+            feedback=adjust.get(c["article_id"], 0.0),
+        )
+        company_id = manager.company if relation == "own" else c["company_id"]
         row = {
             **c,
+            "company_id": company_id,
             "relation": relation,
             "event": event,
+            "features": features,
             "breakdown": breakdown,
-            "worth_call": worth_a_call(breakdown) and relation != "industry",
-            "company_name": cfg.companies[c["company_id"]].name,
-            "own_name": own_name,
+            "worth_call": breakdown.worth_call,
+            "company_name": cfg.companies[company_id].name,
+            "own_name": own.name,
         }
-        key = c["story_id"] or c["article_id"]
         current = best.get(key)
         if current is None or _order(row) < _order(current):
             best[key] = row
@@ -103,7 +157,7 @@ def _order(row: dict) -> tuple:
     )
 
 
-def _item(row: dict, manager: Manager, tz: str) -> DigestItem:
+def _item(row: dict, manager: Manager, tz: str, cfg: Config) -> DigestItem:
     event_type = row["event"]["event_type"] if row["event"] else None
     point = ""
     if row["worth_call"]:
@@ -123,23 +177,42 @@ def _item(row: dict, manager: Manager, tz: str) -> DigestItem:
         site_name=row["site_name"],
         coverage=row["coverage"],
         why=why_it_matters(
-            manager.name, row["own_name"], row["company_name"], row["relation"], event_type
+            manager.name,
+            manager.role,
+            row["own_name"],
+            row["company_name"],
+            row["relation"],
+            row["event"],
         ),
         talking_point=point,
         language=row["language"],
     )
 
 
-def components(b) -> dict[str, float]:
+def _distinct_lines(items: list[DigestItem]) -> list[DigestItem]:
+    """Two items never share a why-line: a repeated one names its own headline."""
+    seen: set[str] = set()
+    for item in items:
+        if item.why in seen:
+            item.why = f'{item.why[:-1]} ("{(item.title or "")[:80]}").'
+        seen.add(item.why)
+    return items
+
+
+def components(b: ScoreBreakdown) -> dict[str, float]:
     """The score's factors as stored in digest_items, for `tipsheet explain` and SQL."""
+    f = b.factors
     return {
-        "s_relation": b.relation,
-        "s_event": b.event,
+        "s_relation": f["relation"],
+        "s_event": f["event"],
         "s_recency": b.recency,
-        "s_coverage": b.coverage,
+        "s_coverage": f["coverage"],
         "s_novelty": b.novelty,
-        "s_interest": b.interests,
-        "s_prominence": b.prominence,
+        "s_interest": f["interests"],
+        "s_prominence": f["prominence"],
+        "s_profile": f["profile"],
+        "s_feedback": b.feedback,
+        "probability": b.probability,
     }
 
 
@@ -175,10 +248,11 @@ def build_digest(
     as_of: date,
     inputs: Inputs,
     failing: list[tuple[str, int, str]],
+    weights: Weights | None = None,
 ) -> Built:
     tz = cfg.settings.timezone
-    rows = score_candidates(cfg, manager, as_of, inputs)
-    items = [_item(r, manager, tz) for r in rows]
+    rows = score_candidates(cfg, manager, as_of, inputs, weights)
+    items = _distinct_lines([_item(r, manager, tz, cfg) for r in rows])
     news = [
         (
             n["article_id"],
@@ -210,6 +284,8 @@ def build_digest(
         signals=signals,
         items=items,
         failing_sources=failing,
+        manager_team=manager.team,
+        too_soon=status.too_soon,
     )
     item_rows = [
         {

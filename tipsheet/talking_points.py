@@ -1,7 +1,7 @@
 """The one or two sentences of an article that best state its event about the company.
 
 Extractive, so nothing is invented: each sentence is scored for naming the company, stating
-the event (the same triggers events.py uses), carrying figures, and coming early; the best
+the event (the cues of tipsheet/event_cues.py), carrying figures, and coming early; the best
 one or two are returned in article order.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from tipsheet.events import sentences, triggers
+from tipsheet.event_cues import sentences, triggers
 from tipsheet.records import EVENT_TYPES
 
 MAX_CHARS = 400

@@ -1,0 +1,38 @@
+"""A manager's profile as an embedding, and how close an article comes to it.
+
+The profile is what the candidate knows of the job: the role, the team, the interests, the
+manager's company and what it does (the optional `description` of each company in the
+config), and what its competitors and customers do. An article's headline and lede are
+embedded the same way (`tipsheet.embed`); the cosine of the two is the `profile` feature
+of the score.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tipsheet.config import Config, Manager
+from tipsheet.embed import embed
+from tipsheet.event_cues import lead, paragraphs
+
+
+def profile_text(cfg: Config, manager: Manager) -> str:
+    own = cfg.companies[manager.company]
+    parts = [manager.role, manager.team or "", *manager.interests, own.name, own.description or ""]
+    for key in [*own.competitors, *own.customers]:
+        other = cfg.companies.get(key)
+        if other is not None and other.description:
+            parts.append(other.description)
+    return ". ".join(p for p in parts if p)
+
+
+def article_text(title: str | None, text: str | None) -> str:
+    return " ".join([title or "", *lead(paragraphs(text or ""))])
+
+
+def similarities(profile: str, articles: list[str]) -> list[float]:
+    """Cosine of each article text to the profile (embeddings are unit vectors)."""
+    if not articles:
+        return []
+    vecs = embed([profile, *articles])
+    return [float(x) for x in np.clip(vecs[1:] @ vecs[0], -1.0, 1.0)]

@@ -1,0 +1,54 @@
+"""Fitting the ranking's weights on judged scenarios (`make train`, and each fold of `make eval`).
+
+Rows come from the production ranking itself (`tipsheet.ranking.score_candidates`), run on a
+real run's stored rows with neutral weights, so the features fitted are the features the
+digest computes: one row per story, the candidate of the closest relation. Its label is the
+reader's value of the article for that scenario's manager (0, 1 or 2): relevant means 1 or
+2, and a 2 weighs twice. A logistic regression with an L2 penalty gives one weight per
+feature; the threshold for "worth a call" is the probability with the best F1 on the rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from tipsheet.score import FEATURES, Weights
+
+C = 1.0
+NEUTRAL = Weights(bias=0.0, weights={}, threshold=0.5)
+
+
+@dataclass
+class Row:
+    scenario: str
+    article_id: str
+    vector: dict[str, float]
+    value: int
+
+
+def fit(rows: list[Row], seed: int = 0) -> Weights:
+    X = np.array([[r.vector[k] for k in FEATURES] for r in rows])
+    y = np.array([int(r.value >= 1) for r in rows])
+    w = np.array([2.0 if r.value == 2 else 1.0 for r in rows])
+    model = LogisticRegression(C=C, max_iter=5000, random_state=seed).fit(X, y, sample_weight=w)
+    weights = Weights(
+        bias=round(float(model.intercept_[0]), 4),
+        weights={k: round(float(v), 4) for k, v in zip(FEATURES, model.coef_[0], strict=True)},
+    )
+    probs = model.predict_proba(X)[:, 1]
+    return Weights(weights.bias, weights.weights, _threshold(probs, y), {"rows": len(rows)})
+
+
+def _threshold(probs: np.ndarray, y: np.ndarray) -> float:
+    best = (-1.0, 0.5)
+    for thr in np.arange(0.1, 0.91, 0.025):
+        pred = probs >= thr
+        tp = int((pred & (y == 1)).sum())
+        fp = int((pred & (y == 0)).sum())
+        fn = int((~pred & (y == 1)).sum())
+        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        best = max(best, (f1, round(float(thr), 3)))
+    return best[1]
