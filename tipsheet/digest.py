@@ -72,6 +72,7 @@ class DigestPage:
     failing_sources: list[tuple[str, int, str]] = field(default_factory=list)
     max_worth: int = 10
     max_other: int = 15
+    notice: str | None = None  # said above everything: e.g. that no source could be read
 
 
 def first_name(name: str) -> str:
@@ -154,6 +155,7 @@ def render_digest(page: DigestPage) -> str:
     out = [
         f"# {inline(page.manager_name)}, {inline(page.company_name)}: {page.as_of.isoformat()}",
         "",
+        *([f"**{inline(page.notice)}**", ""] if page.notice else []),
         f"Role interviewed for: {inline(page.manager_role)}. Prepared for {inline(page.me)}.",
         "",
         "## Contact status",
@@ -206,11 +208,12 @@ class IndexRow:
     digest_path: str
 
 
-def render_index(rows: list[IndexRow], as_of: date) -> str:
+def render_index(rows: list[IndexRow], as_of: date, notice: str | None = None) -> str:
     rows = sorted(rows, key=lambda r: (r.next_due or date.min, r.manager_id))
     out = [
         f"# Tipsheet digests: {as_of.isoformat()}",
         "",
+        *([f"**{inline(notice)}**", ""] if notice else []),
         "| Manager | Company | Next contact due | Status | Best item |",
         "|---|---|---|---|---|",
     ]
