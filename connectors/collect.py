@@ -354,28 +354,33 @@ async def collect_all(
     states: dict[str, SourceState],
     settings: Fetch | Settings,
     extract_pool: Executor | None,
+    fetcher: Fetcher | None = None,
 ) -> list[SourceResult]:
     """Collect many sources at once with one Fetcher; states are keyed by source id.
 
+    Pass the batch's `fetcher` so that every source of a host, news or postings, shares one
+    per-host limit and one robots.txt read; without one, a Fetcher is opened for this call.
     One BodyBudget per call: the flow collects each batch in its own thread and event loop,
     so the pages waiting for extraction are bounded per batch.
     """
     fetch = settings.fetch if isinstance(settings, Settings) else settings
+    if fetcher is None:
+        async with Fetcher(fetch) as own:
+            return await collect_all(sources, states, fetch, extract_pool, own)
     now = datetime.now(UTC)
     news = [s for s in sources if s.type in NEWS_TYPES]
     bodies = BodyBudget.for_pool(extract_pool, fetch)
-    async with Fetcher(fetch) as fetcher:
-        return list(
-            await asyncio.gather(
-                *(
-                    collect_source(
-                        fetcher,
-                        s,
-                        states.get(s.id) or SourceState(as_of=now),
-                        extract_pool,
-                        bodies,
-                    )
-                    for s in news
+    return list(
+        await asyncio.gather(
+            *(
+                collect_source(
+                    fetcher,
+                    s,
+                    states.get(s.id) or SourceState(as_of=now),
+                    extract_pool,
+                    bodies,
                 )
+                for s in news
             )
         )
+    )

@@ -42,18 +42,16 @@ async def collect_postings(fetcher: Fetcher, source: Source) -> SourceResult:
 
 
 async def collect_batch(sources, states, settings, extract_pool) -> list[SourceResult]:
-    """News sources and posting sources of one batch, read at once."""
+    """News sources and posting sources of one batch, read at once through one Fetcher.
+
+    One client for the whole batch: a host serving a feed, a press page and a careers page
+    sees one per-host limit and one robots.txt read, whatever the mix of source types.
+    """
     news = [s for s in sources if s.type in NEWS_TYPES]
     boards = [s for s in sources if s.type in POSTING_TYPES]
-
-    async def read_boards() -> list[SourceResult]:
-        if not boards:
-            return []
-        async with Fetcher(settings) as fetcher:
-            return list(await asyncio.gather(*(collect_postings(fetcher, s) for s in boards)))
-
-    async def read_news() -> list[SourceResult]:
-        return await collect_all(news, states, settings, extract_pool) if news else []
-
-    first, second = await asyncio.gather(read_news(), read_boards())
-    return first + second
+    async with Fetcher(settings) as fetcher:
+        first, second = await asyncio.gather(
+            collect_all(news, states, settings, extract_pool, fetcher),
+            asyncio.gather(*(collect_postings(fetcher, s) for s in boards)),
+        )
+    return list(first) + list(second)

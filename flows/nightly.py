@@ -19,7 +19,7 @@ from flows import tasks
 from flows.workers import extraction_pool
 from storage.lock import run_lock
 from tipsheet.config import Config, load_config
-from tipsheet.dates import today_in
+from tipsheet.errors import NothingRead, NothingStored
 
 
 def run_night(cfg: Config, as_of: date, call: Callable, submit: Callable) -> dict:
@@ -47,12 +47,20 @@ def run_night(cfg: Config, as_of: date, call: Callable, submit: Callable) -> dic
                     )
                     results.extend(batch_results)
             summary.update(tasks.source_counts(results))
+            summary["nothing_read"] = call(tasks.record_reading, cfg, run_id, summary)
             summary.update(call(tasks.analyse, cfg, as_of))
             summary["digests"] = call(tasks.write_digests, cfg, as_of)
             summary["digests_written"] = len(summary["digests"])
             summary["digests_sent"] = call(tasks.deliver_digests, cfg, as_of, summary["digests"])
             tasks.publish_failures(results)
-            call(tasks.finish_run, cfg, run_id, summary, "done")
+            if summary["nothing_read"]:
+                summary["error"] = (
+                    f"no source could be read: all {summary['sources_total']} sources failed; "
+                    "the digests say so and show only what was stored before"
+                )
+                call(tasks.finish_run, cfg, run_id, summary, "failed", summary["error"])
+            else:
+                call(tasks.finish_run, cfg, run_id, summary, "done")
         except BaseException as exc:
             error = f"{type(exc).__name__}: {exc}"
             call(tasks.finish_run, cfg, run_id, summary, "failed", error)
@@ -66,7 +74,7 @@ def nightly(config_path: str = "config.yaml", as_of: date | None = None) -> dict
     cfg = load_config(config_path)
     summary = run_night(
         cfg,
-        as_of or today_in(cfg.settings.timezone),
+        as_of or cfg.settings.current_date(),
         call=lambda task, *args: task(*args),
         submit=lambda task, *args: task.submit(*args),
     )
@@ -79,13 +87,23 @@ def nightly(config_path: str = "config.yaml", as_of: date | None = None) -> dict
         summary["new_articles"],
         summary["digests_written"],
     )
+    if summary["nothing_read"]:  # the run is recorded: now fail, so a scheduler can alert
+        raise NothingRead(summary["error"], summary)
     return summary
+
+
+def require_database(path: Path) -> None:
+    """Re-rendering reads what runs stored: with no database there is nothing to render,
+    and nothing is created."""
+    if not path.exists():
+        raise NothingStored(f"{path}: nothing stored yet (run `tipsheet run` first)")
 
 
 @flow(name="digest", log_prints=False)
 def digest(config_path: str = "config.yaml", as_of: date | None = None) -> list[str]:
     """Re-render every manager's digest from stored data, fetching nothing."""
     cfg = load_config(config_path)
-    as_of = as_of or today_in(cfg.settings.timezone)
+    as_of = as_of or cfg.settings.current_date()
+    require_database(Path(cfg.settings.database))
     with run_lock(Path(cfg.settings.database)):
         return tasks.write_digests(cfg, as_of)

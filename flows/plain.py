@@ -14,7 +14,6 @@ from datetime import date
 
 from flows.nightly import run_night
 from tipsheet.config import load_config
-from tipsheet.dates import today_in
 
 FETCH_THREADS = 4  # as the flow's ThreadPoolTaskRunner(max_workers=4)
 
@@ -25,7 +24,7 @@ def nightly_plain(config_path: str = "config.yaml", as_of: date | None = None) -
     with ThreadPoolExecutor(max_workers=FETCH_THREADS) as threads:
         return run_night(
             cfg,
-            as_of or today_in(cfg.settings.timezone),
+            as_of or cfg.settings.current_date(),
             call=lambda task, *args: task.fn(*args),
             submit=lambda task, *args: threads.submit(task.fn, *args),
         )

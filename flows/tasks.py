@@ -30,6 +30,7 @@ from tipsheet import analysis, facts, ranking
 from tipsheet.config import Config, Fetch
 from tipsheet.dates import end_of_day
 from tipsheet.digest import IndexRow, render_index
+from tipsheet.errors import DigestWriteError
 from tipsheet.faults import checkpoint
 from tipsheet.records import Source, SourceResult
 from tipsheet.urls import host_of
@@ -158,6 +159,38 @@ def analyse(cfg: Config, as_of: date) -> dict:
     return {"analysed": len(pending)}
 
 
+def nothing_read_notice(failed: int, total: int) -> str:
+    return (
+        f"No source could be read on this night ({failed} of {total} sources failed): "
+        "nothing here is new, and this is not a quiet night. See `tipsheet sources`."
+    )
+
+
+@task(cache_policy=NO_CACHE)
+def record_reading(cfg: Config, run_id: int, counts: dict) -> bool:
+    """Record the night's source counts before digests are written; True when no source
+    could be read, so that the digests and the run say it."""
+    nothing = counts.get("sources_total", 0) > 0 and (
+        counts.get("sources_failed") == counts.get("sources_total")
+    )
+    con = db.connect(cfg.settings.database)
+    try:
+        writes.record_reading(con, run_id, counts, nothing)
+    finally:
+        con.close()
+    return nothing
+
+
+def _failing_for(cfg: Config, manager, failing: list[dict]) -> list[tuple[str, int, str]]:
+    """The failing sources that feed this manager's digest: its companies' and the industry's."""
+    companies = cfg.relations(manager)
+    return [
+        (s["url"], s["failing_runs"], s["last_error"] or s["last_status"] or "")
+        for s in failing
+        if s["company_id"] is None or s["company_id"] in companies
+    ]
+
+
 @task(cache_policy=NO_CACHE)
 def write_digests(cfg: Config, as_of: date) -> list[str]:
     logger = run_logger()
@@ -165,18 +198,20 @@ def write_digests(cfg: Config, as_of: date) -> list[str]:
     con = db.connect(cfg.settings.database)
     paths, index = [], []
     try:
-        failing = [
-            (s["url"], s["failing_runs"], s["last_error"] or s["last_status"] or "")
-            for s in reads.source_status(con)
-            if s["active"] and s["failing_runs"] >= 2
-        ]
+        failing = [s for s in reads.source_status(con) if s["active"] and s["failing_runs"] >= 2]
+        unread = reads.nothing_read_on(con, as_of)
+        notice = nothing_read_notice(*unread) if unread else None
         for manager in cfg.managers:
             built = ranking.build_digest(
-                cfg, manager, as_of, ranking_inputs(con, cfg, manager, as_of), failing
+                cfg,
+                manager,
+                as_of,
+                ranking_inputs(con, cfg, manager, as_of),
+                _failing_for(cfg, manager, failing),
+                notice,
             )
-            writes.save_digest(con, manager.id, as_of, built.item_rows, built.signal_rows)
             path = out_dir / manager.id / f"{as_of.isoformat()}.md"
-            write_text_atomic(path, built.markdown)
+            save_digest_unit(con, manager.id, as_of, built, path)
             paths.append(str(path))
             index.append(
                 IndexRow(
@@ -199,8 +234,40 @@ def write_digests(cfg: Config, as_of: date) -> list[str]:
             checkpoint("render")
     finally:
         con.close()
-    write_text_atomic(out_dir / "README.md", render_index(index, as_of))
+    index_path = out_dir / "README.md"
+    try:
+        write_text_atomic(index_path, render_index(index, as_of, notice))
+    except OSError as exc:
+        raise DigestWriteError(f"{index_path}: cannot write the index: {_reason(exc)}") from None
     return paths
+
+
+def save_digest_unit(con, manager_id: str, as_of: date, built, path: Path) -> None:
+    """A digest's rows and its file, both or neither.
+
+    The file is written beside its final name first; the rows' transaction renames it into
+    place as its last step, so a file that cannot be written stores no row, and rows that
+    cannot be stored leave the previous file as it was.
+    """
+    try:
+        tmp = write_beside(path, built.markdown)
+    except OSError as exc:
+        raise DigestWriteError(f"{path.parent}: cannot write the digest: {_reason(exc)}") from None
+
+    def rename() -> None:
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise DigestWriteError(f"{path}: cannot write the digest: {_reason(exc)}") from None
+
+    try:
+        writes.save_digest(con, manager_id, as_of, built.item_rows, built.signal_rows, rename)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30])
@@ -234,12 +301,21 @@ def ranking_inputs(con, cfg: Config, manager, as_of: date) -> ranking.Inputs:
     )
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write beside, then rename: a reader never sees half a digest."""
+def write_beside(path: Path, text: str) -> Path:
+    """Write `text` to a hidden file beside `path`, for a rename into place; returns it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write beside, then rename: a reader never sees half a digest."""
+    os.replace(write_beside(path, text), path)
 
 
 def publish_failures(results: list[SourceResult]) -> None:

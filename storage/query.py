@@ -25,7 +25,9 @@ def check_statement(sql: str) -> str:
     st = statements[0]
     kind = st.type.name
     if kind not in ALLOWED:
-        raise QueryRefused(f"only reading statements are allowed, not {kind}")
+        # Name the statement as written: DuckDB files INSTALL under LOAD, for one.
+        word = (st.query.split() or [kind])[0].upper()
+        raise QueryRefused(f"only reading statements are allowed, not {word}")
     text = st.query.strip()
     if kind == "PRAGMA" and not text.lower().removeprefix("pragma").strip().startswith(
         SAFE_PRAGMAS

@@ -106,6 +106,27 @@ def last_contact(con, manager_id: str) -> date | None:
     ).fetchone()[0]
 
 
+def outreach_log(con, manager_id: str) -> list[dict]:
+    """Every logged contact of one manager, newest first."""
+    return _dicts(
+        con.execute(
+            "SELECT id, contacted_on, note, item_ids, logged_at FROM outreach "
+            "WHERE manager_id = ? ORDER BY contacted_on DESC, id DESC",
+            [manager_id],
+        )
+    )
+
+
+def nothing_read_on(con, as_of: date) -> tuple[int, int] | None:
+    """(failed, total) sources when the latest run for `as_of` could read no source."""
+    row = con.execute(
+        "SELECT nothing_read, sources_failed, sources_total FROM runs WHERE as_of = ? "
+        "ORDER BY id DESC LIMIT 1",
+        [as_of],
+    ).fetchone()
+    return (row[1], row[2]) if row and row[0] else None
+
+
 def shared_articles(con, manager_id: str) -> set[str]:
     rows = con.execute(
         "SELECT unnest(item_ids) FROM outreach WHERE manager_id = ?", [manager_id]

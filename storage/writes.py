@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, date, datetime
@@ -120,6 +120,22 @@ def finish_run(con, run_id: int, status: str, counts: dict, error: str | None = 
             counts.get("new_articles"),
             counts.get("digests_written"),
             error,
+            run_id,
+        ],
+    )
+
+
+def record_reading(con, run_id: int, counts: dict, nothing_read: bool) -> None:
+    """The night's source counts, as soon as fetching ends: digests written next read them."""
+    con.execute(
+        "UPDATE runs SET sources_total = ?, sources_fetched = ?, sources_unchanged = ?, "
+        "sources_failed = ?, nothing_read = ? WHERE id = ?",
+        [
+            counts.get("sources_total"),
+            counts.get("sources_fetched"),
+            counts.get("sources_unchanged"),
+            counts.get("sources_failed"),
+            nothing_read,
             run_id,
         ],
     )
@@ -271,9 +287,18 @@ def save_analysis(
 
 
 def save_digest(
-    con, manager_id: str, run_date: date, items: Sequence[dict], signals: Sequence[dict]
+    con,
+    manager_id: str,
+    run_date: date,
+    items: Sequence[dict],
+    signals: Sequence[dict],
+    before_commit: Callable[[], None] | None = None,
 ) -> None:
-    """Replace one manager's digest rows for one date, so a rerun stores nothing twice."""
+    """Replace one manager's digest rows for one date, so a rerun stores nothing twice.
+
+    `before_commit` runs last inside the transaction (the digest file's rename): when it
+    raises, no row is stored, so rows and file are written together or not at all.
+    """
     with transaction(con):
         con.execute(
             "DELETE FROM digest_items WHERE manager_id = ? AND run_date = ?",
@@ -284,6 +309,8 @@ def save_digest(
         )
         bulk_insert(con, "digest_items", list(items))
         bulk_insert(con, "signals", list(signals))
+        if before_commit is not None:
+            before_commit()
 
 
 def log_outreach(
@@ -296,9 +323,7 @@ def log_outreach(
     ).fetchone()[0]
 
 
-def save_feedback(
-    con, manager_id: str, article_id: str, useful: bool, note: str | None
-) -> None:
+def save_feedback(con, manager_id: str, article_id: str, useful: bool, note: str | None) -> None:
     """Record a manager's judgement of an item, replacing an earlier one of the same item."""
     with transaction(con):
         con.execute(
@@ -306,3 +331,26 @@ def save_feedback(
             "VALUES (?, ?, ?, ?, ?)",
             [manager_id, article_id, useful, note, _now()],
         )
+
+
+def remove_outreach(con, manager_id: str, outreach_id: int) -> bool:
+    """Delete one logged contact of this manager; False when it has no such entry."""
+    with transaction(con):
+        found = con.execute(
+            "DELETE FROM outreach WHERE id = ? AND manager_id = ? RETURNING id",
+            [outreach_id, manager_id],
+        ).fetchall()
+    return bool(found)
+
+
+def correct_outreach(
+    con, manager_id: str, outreach_id: int, contacted_on: date | None, note: str | None
+) -> bool:
+    """Change the date and/or note of one logged contact; False when there is no such entry."""
+    with transaction(con):
+        found = con.execute(
+            "UPDATE outreach SET contacted_on = coalesce(?, contacted_on), "
+            "note = coalesce(?, note) WHERE id = ? AND manager_id = ? RETURNING id",
+            [contacted_on, note, outreach_id, manager_id],
+        ).fetchall()
+    return bool(found)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shutil
 import socket
 from pathlib import Path
 
@@ -93,3 +94,14 @@ def demo_output(prefect_harness, tmp_path_factory):
         con.close()
     second = run_demo(out)
     return out, first, counts, second
+
+
+@pytest.fixture
+def demo_copy(demo_output, tmp_path) -> Path:
+    """A private copy of the demo output, so writes here leave other tests alone."""
+    src = demo_output[0]
+    dst = tmp_path / "demo"
+    shutil.copytree(src, dst)
+    cfg = (dst / "config.yaml").read_text().replace(str(src), str(dst))
+    (dst / "config.yaml").write_text(cfg)
+    return dst

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,17 +15,6 @@ from tipsheet.cli import app
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
-
-
-@pytest.fixture
-def demo_copy(demo_output, tmp_path) -> Path:
-    """A private copy of the demo output, so writes here leave other tests alone."""
-    src = demo_output[0]
-    dst = tmp_path / "demo"
-    shutil.copytree(src, dst)
-    cfg = (dst / "config.yaml").read_text().replace(str(src), str(dst))
-    (dst / "config.yaml").write_text(cfg)
-    return dst
 
 
 def _run(*args: str):

@@ -71,6 +71,7 @@ def test_demo_config_validates(config):
         (DEMO_TODAY - m.last_contacted).days < config.settings.cadence_days.min
         for m in config.managers
     )
+    assert config.settings.today == DEMO_TODAY  # every command counts from the demo's day
 
 
 def test_demo_config_uses_only_demo_hosts(config):

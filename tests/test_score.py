@@ -77,3 +77,18 @@ def test_talking_points_pick_the_event_sentence():
     tp = talking_points(text, ["Contoso"], "funding")
     assert tp.startswith("On Tuesday Contoso said it had raised $50 million")
     assert talking_points("", ["Contoso"], None) == ""
+
+
+def test_talking_points_are_whole_sentences_of_one_paragraph():
+    text = (
+        "Northwind Logistics and Bramblewood Foods today announced a five-year agreement "
+        "under which Northwind will run Bramblewood's chilled distribution.\n\n"
+        "The agreement covers an estimated 140,000 pallets a year.\n\n"
+        '"Fresh bakery is unforgiving," said Fiona Aldridge of Bramblewood Foods. '
+        '"Northwind showed us where our product was waiting. That is what won them the '
+        'agreement with Northwind Logistics."'
+    )
+    tp = talking_points(text, ["Northwind Logistics", "Northwind"], "partnership")
+    assert tp.startswith("Northwind Logistics and Bramblewood Foods today announced")
+    assert "won them" not in tp  # from another paragraph, and a fragment of a quotation
+    assert tp.count('"') % 2 == 0

@@ -38,6 +38,13 @@ class ContactStatus:
         return self.days_until_due <= 0 and not self.too_soon
 
 
+def last_contact_of(manager, last_contact: date | None, as_of: date) -> date | None:
+    """The last contact known on `as_of`: the outreach log's or the config's, the later."""
+    declared = getattr(manager, "last_contacted", None)
+    known = [d for d in (last_contact, declared) if d is not None and d <= as_of]
+    return max(known) if known else None
+
+
 def contact_status(
     manager,
     last_contact: date | None,
@@ -51,9 +58,7 @@ def contact_status(
     last_contact: the latest recorded outreach; the config's `last_contacted` counts too
     (the later of the two wins). strong_signal: True, or a short text naming the signal.
     """
-    declared = getattr(manager, "last_contacted", None)
-    known = [d for d in (last_contact, declared) if d is not None and d <= as_of]
-    last = max(known) if known else None
+    last = last_contact_of(manager, last_contact, as_of)
 
     days_since = (as_of - last).days if last else None
     next_due = last + timedelta(days=cadence.target) if last else as_of
@@ -63,7 +68,7 @@ def contact_status(
     if under_min and strong_signal:
         what = strong_signal if isinstance(strong_signal, str) else "a strong re-opening signal"
         override = (
-            f"only {_days(days_since)} since the last contact, under the {cadence.min}-day "
+            f"only {n_days(days_since)} since the last contact, under the {cadence.min}-day "
             f"minimum, but {what} justifies reaching out now"
         )
     too_soon = under_min and not strong_signal
@@ -101,7 +106,7 @@ def contact_status(
     )
 
 
-def _days(n: int) -> str:
+def n_days(n: int) -> str:
     return f"{n} day" if abs(n) == 1 else f"{n} days"
 
 
@@ -113,21 +118,21 @@ def _summary(
     elif too_soon:
         wait = cadence.min - days_since
         rhythm = (
-            f"Too soon: last contact {_days(days_since)} ago, under the {cadence.min}-day "
-            f"minimum; wait {_days(wait)} (next due {next_due.isoformat()})."
+            f"Too soon: last contact {n_days(days_since)} ago, under the {cadence.min}-day "
+            f"minimum; wait {n_days(wait)} (next due {next_due.isoformat()})."
         )
     elif override:
         rhythm = f"Reach out now: {override}."
     elif until > 0:
         rhythm = (
-            f"Last contact {_days(days_since)} ago; next due {next_due.isoformat()} "
-            f"(in {_days(until)})."
+            f"Last contact {n_days(days_since)} ago; next due {next_due.isoformat()} "
+            f"(in {n_days(until)})."
         )
     elif until == 0:
-        rhythm = f"Due today: last contact {_days(days_since)} ago."
+        rhythm = f"Due today: last contact {n_days(days_since)} ago."
     else:
         rhythm = (
-            f"Overdue by {_days(-until)}: last contact {_days(days_since)} ago "
+            f"Overdue by {n_days(-until)}: last contact {n_days(days_since)} ago "
             f"(was due {next_due.isoformat()})."
         )
     if since_rej < 0:

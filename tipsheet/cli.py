@@ -1,11 +1,13 @@
 """The `tipsheet` command: parses arguments and calls flows and storage, nothing more.
 
 Exit codes: 0 done (even when some sources failed: they are recorded and shown),
-2 bad config or arguments, 1 anything that stopped the run.
+2 bad config or arguments, 1 anything that stopped the run, 3 a run on which no source
+could be read (recorded, and said in every digest).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from datetime import date
@@ -25,6 +27,7 @@ from tipsheet.config import Config, load_config  # noqa: E402
 from tipsheet.errors import (  # noqa: E402
     ConfigError,
     DatabaseBusy,
+    NothingRead,
     QueryRefused,
     StorageError,
     TipsheetError,
@@ -62,12 +65,65 @@ def _date(value: str | None, name: str) -> date | None:
         raise _fail(f"{name}: not a date (YYYY-MM-DD): {value!r}", 2) from None
 
 
+def _not_after_today(day: date, cfg: Config, name: str) -> date:
+    today = cfg.settings.current_date()
+    if day > today:
+        raise _fail(f"{name}: {day.isoformat()} is after today ({today.isoformat()})", 2)
+    return day
+
+
+def _at_least(value: int, least: int, name: str) -> int:
+    if value < least:
+        raise _fail(f"{name}: must be at least {least}, got {value}", 2)
+    return value
+
+
+def _error_names(cls: type = TipsheetError) -> tuple[str, ...]:
+    return (cls.__name__, *[n for sub in cls.__subclasses__() for n in _error_names(sub)])
+
+
+class _SaidInOneLine(logging.Filter):
+    """Prefect prints a failed task's or flow's traceback on the console. For tipsheet's
+    own errors the CLI says what went wrong in one line instead; the traceback stays in the
+    flow run's log on the Prefect API (and in its UI)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, TipsheetError):
+            return False
+        if record.levelno >= logging.ERROR and record.name.startswith(
+            ("prefect.flow_runs", "prefect.task_runs")
+        ):
+            message = record.getMessage()
+            return not any(
+                f"{name}:" in message or f"{name}(" in message for name in _error_names()
+            )
+        return True
+
+
+def _quiet_console() -> None:
+    """Add the filter to Prefect's console handlers (on the root logger), once."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, PrefectConsoleHandler) and not any(
+            isinstance(f, _SaidInOneLine) for f in handler.filters
+        ):
+            handler.addFilter(_SaidInOneLine())
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else ""
 
 
 def _print_summary(summary: dict) -> None:
+    if summary.get("nothing_read"):
+        out.print(
+            f"No source could be read: all {summary.get('sources_total', 0)} sources failed. "
+            "The digests say so; see `tipsheet sources`.",
+            highlight=False,
+        )
     out.print(
         f"Sources: {summary.get('sources_fetched', 0)} fetched, "
         f"{summary.get('sources_unchanged', 0)} unchanged, "
@@ -84,6 +140,7 @@ def _print_summary(summary: dict) -> None:
 def _run_flow(cfg_path: Path, as_of: date | None) -> dict:
     from flows.nightly import nightly
 
+    _quiet_console()
     with out.status("Running the nightly flow (fetch, extract, analyse, digest)..."):
         return nightly(config_path=str(cfg_path), as_of=as_of)
 
@@ -98,6 +155,9 @@ def run(
     day = _date(as_of, "--as-of")
     try:
         summary = _run_flow(config, day)
+    except NothingRead as exc:  # recorded and written: say it, and exit 3 for schedulers
+        _print_summary(exc.summary)
+        raise _fail(str(exc), 3) from None
     except ConfigError as exc:
         raise _fail(str(exc), 2) from None
     except TipsheetError as exc:
@@ -129,7 +189,7 @@ def demo(
 def digest(
     config: Path = ConfigOpt,
     manager: str = typer.Option(
-        None, "--manager", help="Print only this manager's digest (all are re-rendered)."
+        None, "--manager", help="Print this manager's digest (all are re-rendered)."
     ),
     as_of: str = typer.Option(None, "--as-of", help="Render as if today were this date."),
 ):
@@ -137,15 +197,24 @@ def digest(
     cfg = _config(config)
     if manager and manager not in {m.id for m in cfg.managers}:
         raise _fail(f"--manager: no manager {manager!r} in {config}", 2)
+    day = _date(as_of, "--as-of")
     from flows.nightly import digest as digest_flow
+    from flows.nightly import require_database
 
     try:
-        paths = digest_flow(config_path=str(config), as_of=_date(as_of, "--as-of"))
+        require_database(Path(cfg.settings.database))  # before Prefect starts: one line
+        _quiet_console()
+        paths = digest_flow(config_path=str(config), as_of=day)
     except TipsheetError as exc:
         raise _fail(str(exc), 1) from None
-    for p in paths:
-        if manager is None or f"/{manager}/" in p.replace(os.sep, "/"):
+    except OSError as exc:
+        raise _fail(f"the digests stopped: {type(exc).__name__}: {_first_line(exc)}", 1) from None
+    if manager is None:
+        for p in paths:
             out.print(p, highlight=False, soft_wrap=True)
+        return
+    (path,) = [p for p in paths if Path(p).parent.name == manager]
+    sys.stdout.write(Path(path).read_text(encoding="utf-8"))
 
 
 @app.command()
@@ -158,12 +227,11 @@ def contacted(
 ):
     """Log an outreach; the items shared never come back in that manager's digest."""
     from storage import db, reads, writes
-    from tipsheet.dates import today_in
 
     cfg = _config(config)
     if manager not in {m.id for m in cfg.managers}:
         raise _fail(f"MANAGER: no manager {manager!r} in {config}", 2)
-    day = _date(on, "--on") or today_in(cfg.settings.timezone)
+    day = _not_after_today(_date(on, "--on") or cfg.settings.current_date(), cfg, "--on")
     try:
         con = db.connect(cfg.settings.database)
         try:
@@ -199,7 +267,10 @@ def feedback(
     cfg = _config(config)
     if manager not in {m.id for m in cfg.managers}:
         raise _fail(f"MANAGER: no manager {manager!r} in {config}", 2)
+    from flows.nightly import require_database
+
     try:
+        require_database(Path(cfg.settings.database))
         con = db.connect(cfg.settings.database)
         try:
             article = reads.resolve_items(con, manager, [item])[item]
@@ -211,6 +282,62 @@ def feedback(
     except StorageError as exc:
         raise _fail(str(exc), 1) from None
     out.print(f"Recorded {verdict} for item {item} of {manager}.", highlight=False)
+
+
+@app.command()
+def outreach(
+    manager: str = typer.Argument(..., help="The manager's id."),
+    config: Path = ConfigOpt,
+    remove: int = typer.Option(None, "--remove", help="Delete the entry with this id."),
+    set_id: int = typer.Option(None, "--set", help="Correct the entry with this id."),
+    on: str = typer.Option(None, "--on", help="With --set: the contact's real date."),
+    note: str = typer.Option(None, "--note", help="With --set: the note to keep instead."),
+):
+    """List a manager's logged contacts with their ids; correct one or remove one."""
+    from storage import db, reads, writes
+
+    cfg = _config(config)
+    if manager not in {m.id for m in cfg.managers}:
+        raise _fail(f"MANAGER: no manager {manager!r} in {config}", 2)
+    if remove is not None and set_id is not None:
+        raise _fail("--remove and --set: give one of them", 2)
+    if set_id is None and (on is not None or note is not None):
+        raise _fail("--on and --note: only with --set ID", 2)
+    if remove is None and set_id is None:
+        rows = _read(cfg, lambda con: reads.outreach_log(con, manager))
+        if not rows:
+            out.print(f"No contact with {manager} logged yet.", highlight=False)
+            return
+        table = [
+            (r["id"], r["contacted_on"].isoformat(), r["note"] or "", len(r["item_ids"] or []))
+            for r in rows
+        ]
+        out.print(_table(["id", "contacted on", "note", "items shared"], table, title=manager))
+        return
+    day = _date(on, "--on")
+    if day is not None:
+        _not_after_today(day, cfg, "--on")
+    if set_id is not None and day is None and note is None:
+        raise _fail("--set: give --on DATE and/or --note TEXT", 2)
+    from flows.nightly import require_database
+
+    try:
+        require_database(Path(cfg.settings.database))
+        con = db.connect(cfg.settings.database)
+        try:
+            if remove is not None:
+                done = writes.remove_outreach(con, manager, remove)
+            else:
+                done = writes.correct_outreach(con, manager, set_id, day, note)
+        finally:
+            con.close()
+    except StorageError as exc:
+        raise _fail(str(exc), 1) from None
+    oid, flag = (remove, "--remove") if remove is not None else (set_id, "--set")
+    if not done:
+        raise _fail(f"{flag}: no logged contact #{oid} of {manager}", 2)
+    verb = "Removed" if remove is not None else "Corrected"
+    out.print(f"{verb} contact #{oid} of {manager}.", highlight=False)
 
 
 def _reader(cfg: Config, external_access: bool = False):
@@ -257,16 +384,22 @@ def _table(columns: list[str], rows: list[tuple], title: str | None = None) -> T
 
 @app.command()
 def sources(config: Path = ConfigOpt):
-    """Each source's last fetch, its status and error."""
+    """Each source's last fetch (in settings.timezone), its status and error."""
+    from zoneinfo import ZoneInfo
+
     from storage import reads
 
-    rows = _read(_config(config), reads.source_status)
+    cfg = _config(config)
+    tz = cfg.settings.timezone
+    rows = _read(cfg, reads.source_status)
     rows = [
         (
             r["company_id"] or "(industry)",
             r["type"],
             r["url"],
-            r["last_fetched_at"].strftime("%Y-%m-%d %H:%M") if r["last_fetched_at"] else "never",
+            r["last_fetched_at"].astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+            if r["last_fetched_at"]
+            else "never",
             r["last_status"] or "",
             str(r["failing_runs"]),
             r["last_error"] or "",
@@ -276,6 +409,7 @@ def sources(config: Path = ConfigOpt):
     ]
     table = _table(["company", "type", "url", "last fetch", "status", "failing", "error"], rows)
     out.print(table)
+    out.print(f"Times are in {tz} (settings.timezone).", highlight=False)
 
 
 @app.command()
@@ -288,6 +422,7 @@ def query(
     from storage.query import check_statement, run_query
 
     cfg = _config(config)
+    _at_least(limit, 1, "--limit")
     try:
         check_statement(sql)
         columns, rows = _read(cfg, lambda con: run_query(con, sql, limit))
@@ -305,8 +440,12 @@ def search(
     """Rank stored articles by BM25 full-text relevance (offline)."""
     from storage.search import search as bm25
 
+    cfg = _config(config)
+    if not words.strip():
+        raise _fail("WORDS: give at least one word to look for", 2)
+    _at_least(limit, 1, "--limit")
     # External access stays on: the fts extension loads from a file.
-    rows = _read(_config(config), lambda con: bm25(con, words, limit), external_access=True)
+    rows = _read(cfg, lambda con: bm25(con, words, limit), external_access=True)
     rows = [(f"{r[0]:.2f}", *r[1:]) for r in rows]
     out.print(_table(["score", "id", "date", "title", "url"], rows))
 
@@ -323,6 +462,7 @@ def explain(
     cfg = _config(config)
     if manager not in {m.id for m in cfg.managers}:
         raise _fail(f"MANAGER: no manager {manager!r} in {config}", 2)
+    _at_least(top, 1, "--top")
     items = _read(cfg, lambda con: reads.digest_items(con, manager)[:top])
     if not items:
         out.print(f"No digest stored for {manager} yet.")

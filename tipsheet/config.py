@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from tipsheet.dates import today_in
 from tipsheet.errors import ConfigError
 from tipsheet.records import Source
 
@@ -191,6 +192,8 @@ class Settings(Strict):
     notify: Notify = Notify()
     window_days: int = Field(90, ge=1)
     lookback_days: int = Field(45, ge=1)  # how old an item may be to enter a digest
+    # A fixed "today" for every command (the demo's day); None: the date in `timezone`.
+    today: date | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -200,6 +203,10 @@ class Settings(Strict):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown timezone: {v!r}") from None
         return v
+
+    def current_date(self) -> date:
+        """Today, as every command counts it: `today` when set, else the date in `timezone`."""
+        return self.today or today_in(self.timezone)
 
 
 class Config(Strict):
@@ -221,6 +228,14 @@ class Config(Strict):
             seen.add(m.id)
             if m.company not in self.companies:
                 raise _RefError(("managers", i, "company"), f"no company {m.company!r}")
+            # A date to come would count days backwards ("day -296") or be dropped by cadence.
+            today = self.settings.current_date()
+            for key in ("rejected_on", "last_contacted"):
+                day = getattr(m, key)
+                if day is not None and day > today:
+                    raise _RefError(
+                        ("managers", i, key), f"{day.isoformat()} is after today ({today})"
+                    )
         for key, c in self.companies.items():
             for rel in ("competitors", "customers"):
                 for j, other in enumerate(getattr(c, rel)):
@@ -338,6 +353,14 @@ def _resolve(p: Path, base: Path) -> Path:
     return p if p.is_absolute() else (base / p).resolve()
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML whose dates stay text, so that the model checks them: an impossible date
+    (2026-02-30) is then a one-line error naming its key, not a crash of the YAML parser."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_scalar)
+
+
 def load_config(path: str | Path) -> Config:
     path = Path(path)
     try:
@@ -347,7 +370,7 @@ def load_config(path: str | Path) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     try:
-        data = yaml.safe_load(raw)
+        data = yaml.load(raw, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""

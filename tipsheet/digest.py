@@ -80,6 +80,7 @@ class DigestPage:
     max_other: int = 15
     manager_team: str | None = None
     too_soon: bool = False
+    notice: str | None = None  # said above everything: e.g. that no source could be read
 
 
 def first_name(name: str) -> str:
@@ -196,6 +197,7 @@ def render_digest(page: DigestPage) -> str:
     out = [
         f"# {inline(page.manager_name)}, {inline(page.company_name)}: {page.as_of.isoformat()}",
         "",
+        *([f"**{inline(page.notice)}**", ""] if page.notice else []),
         f"Role interviewed for: {inline(page.manager_role)}. Prepared for {inline(page.me)}.",
         "",
         "## Contact status",
@@ -255,11 +257,12 @@ class IndexRow:
     digest_path: str
 
 
-def render_index(rows: list[IndexRow], as_of: date) -> str:
+def render_index(rows: list[IndexRow], as_of: date, notice: str | None = None) -> str:
     rows = sorted(rows, key=lambda r: (r.next_due or date.min, r.manager_id))
     out = [
         f"# Tipsheet digests: {as_of.isoformat()}",
         "",
+        *([f"**{inline(notice)}**", ""] if notice else []),
         "| Manager | Company | Next contact due | Status | Best item |",
         "|---|---|---|---|---|",
     ]

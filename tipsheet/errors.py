@@ -27,3 +27,25 @@ class QueryRefused(TipsheetError):
 
 class RunInProgress(TipsheetError):
     """Another tipsheet run holds the run lock."""
+
+
+class NothingStored(StorageError):
+    """A command that reads stored data found no database: no run has stored anything."""
+
+
+class DigestWriteError(TipsheetError):
+    """A digest file could not be written; its rows were not stored either."""
+
+
+class NothingRead(TipsheetError):
+    """Every source failed tonight: the run is recorded, and must not look like a quiet one.
+
+    `summary` is the run's summary, so that the CLI can still print it.
+    """
+
+    def __init__(self, message: str, summary: dict | None = None):
+        super().__init__(message, summary or {})  # both in args: it survives pickling
+        self.summary = summary or {}
+
+    def __str__(self) -> str:
+        return self.args[0]

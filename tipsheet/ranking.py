@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from tipsheet.cadence import ContactStatus, contact_status
+from tipsheet.cadence import ContactStatus, contact_status, last_contact_of, n_days
 from tipsheet.config import Config, Manager
 from tipsheet.dates import local_date
 from tipsheet.digest import DigestItem, DigestPage, render_digest, why_it_matters
@@ -220,14 +220,14 @@ def status_lines(status: ContactStatus, rejected_on: date, window_days: int) -> 
     if status.last_contact:
         lines = [
             f"Last contact: {status.last_contact.isoformat()} "
-            f"({status.days_since_contact} days ago)."
+            f"({n_days(status.days_since_contact)} ago)."
         ]
     else:
         lines = ["No contact logged since the rejection."]
     lines.append(f"Next contact due: {status.next_due.isoformat()}.")
     if status.too_soon:
         lines.append(
-            f"**Too soon to call**: only {status.days_since_contact} days since the last "
+            f"**Too soon to call**: only {n_days(status.days_since_contact)} since the last "
             "contact. Wait, or it reads as stalking."
         )
     elif status.override_reason:
@@ -249,6 +249,7 @@ def build_digest(
     inputs: Inputs,
     failing: list[tuple[str, int, str]],
     weights: Weights | None = None,
+    notice: str | None = None,
 ) -> Built:
     tz = cfg.settings.timezone
     rows = score_candidates(cfg, manager, as_of, inputs, weights)
@@ -264,14 +265,18 @@ def build_digest(
         for n in inputs.news
     ]
     signals = find_signals(manager, inputs.postings, news, as_of)
-    top = strongest(signals)
+    # Only a signal seen since the last contact justifies calling early: one seen before
+    # it was there to talk about on that call.
+    last = last_contact_of(manager, inputs.last_contact, as_of)
+    fresh = [s for s in signals if last is None or s.seen_on > last]
+    top = strongest(fresh)
     status = contact_status(
         manager,
         inputs.last_contact,
         as_of,
         cfg.settings.cadence_days,
         cfg.settings.window_days,
-        strong_signal=(top.kind.replace("_", " ") if has_strong_signal(signals) else False),
+        strong_signal=(top.kind.replace("_", " ") if has_strong_signal(fresh) else False),
     )
     page = DigestPage(
         me=cfg.me.name,
@@ -286,6 +291,7 @@ def build_digest(
         failing_sources=failing,
         manager_team=manager.team,
         too_soon=status.too_soon,
+        notice=notice,
     )
     item_rows = [
         {
