@@ -24,6 +24,7 @@ from connectors.collect import SourceState
 from connectors.jobs import board_urls
 from connectors.notify import send_digest
 from connectors.postings import collect_batch
+from flows.progress import report
 from flows.workers import die_with_parent, spawned_pool
 from storage import db, reads, search, writes
 from tipsheet import analysis, facts, ranking
@@ -31,7 +32,10 @@ from tipsheet.config import Config, Fetch
 from tipsheet.dates import end_of_day
 from tipsheet.digest import IndexRow, render_index
 from tipsheet.faults import checkpoint
+from tipsheet.html_digest import digest_page, html_path, render_digest_html, render_index_html
 from tipsheet.records import Source, SourceResult
+from tipsheet.reminders import Reminder, render_ics
+from tipsheet.trends import trends_for, week_starts
 from tipsheet.urls import host_of
 
 BATCHES = 4
@@ -155,15 +159,19 @@ def analyse(cfg: Config, as_of: date) -> dict:
             )
     finally:
         con.close()
+    report("analysed", len(pending), total=len(pending))
     return {"analysed": len(pending)}
 
 
 @task(cache_policy=NO_CACHE)
 def write_digests(cfg: Config, as_of: date) -> list[str]:
+    """Each manager's digest as markdown and HTML (both or neither), then the index pages
+    and the calendar of calls due."""
     logger = run_logger()
     out_dir = Path(cfg.settings.digests_dir)
     con = db.connect(cfg.settings.database)
     paths, index = [], []
+    report("digests", 0, total=len(cfg.managers))
     try:
         failing = [
             (s["url"], s["failing_runs"], s["last_error"] or s["last_status"] or "")
@@ -171,12 +179,19 @@ def write_digests(cfg: Config, as_of: date) -> list[str]:
             if s["active"] and s["failing_runs"] >= 2
         ]
         for manager in cfg.managers:
-            built = ranking.build_digest(
-                cfg, manager, as_of, ranking_inputs(con, cfg, manager, as_of), failing
+            inputs = ranking_inputs(con, cfg, manager, as_of)
+            built = ranking.build_digest(cfg, manager, as_of, inputs, failing)
+            html = render_digest_html(
+                digest_page(cfg, manager, as_of, built, failing),
+                new_items={i.article_id for i in built.items} - set(inputs.listed_before),
+                old_signals=reads.signals_before(con, manager.id, as_of),
+                previous=reads.previous_digest(con, manager.id, as_of),
+                trends=manager_trends(con, cfg, manager, as_of),
             )
             writes.save_digest(con, manager.id, as_of, built.item_rows, built.signal_rows)
-            path = out_dir / manager.id / f"{as_of.isoformat()}.md"
-            write_text_atomic(path, built.markdown)
+            relative = f"{manager.id}/{as_of.isoformat()}.md"
+            path = out_dir / relative
+            write_texts_atomic({path: built.markdown, out_dir / html_path(relative): html})
             paths.append(str(path))
             index.append(
                 IndexRow(
@@ -186,7 +201,7 @@ def write_digests(cfg: Config, as_of: date) -> list[str]:
                     next_due=built.status.next_due,
                     status=built.status.summary,
                     best_item=built.best_title,
-                    digest_path=f"{manager.id}/{as_of.isoformat()}.md",
+                    digest_path=relative,
                 )
             )
             if in_run():
@@ -196,11 +211,37 @@ def write_digests(cfg: Config, as_of: date) -> list[str]:
                     description=f"tipsheet digest for {manager.name}, {as_of.isoformat()}",
                 )
             logger.info("digest for %s: %s", manager.id, path)
+            report("digests", 1)
             checkpoint("render")
     finally:
         con.close()
-    write_text_atomic(out_dir / "README.md", render_index(index, as_of))
+    write_texts_atomic(
+        {
+            out_dir / "README.md": render_index(index, as_of),
+            out_dir / "index.html": render_index_html(index, as_of),
+            out_dir / "contacts.ics": render_ics([reminder(r) for r in index], as_of),
+        }
+    )
     return paths
+
+
+def reminder(row: IndexRow) -> Reminder:
+    return Reminder(
+        manager_id=row.manager_id,
+        manager_name=row.manager_name,
+        company_name=row.company_name,
+        due=row.next_due,
+        status=row.status,
+        best_item=row.best_item,
+        digest_path=html_path(row.digest_path),
+    )
+
+
+def manager_trends(con, cfg: Config, manager, as_of: date) -> list:
+    relations = cfg.relations(manager)
+    daily = reads.daily_activity(con, list(relations), week_starts(as_of)[0], as_of)
+    names = {c: cfg.companies[c].name for c in relations}
+    return trends_for(relations, names, daily, as_of)
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30])
@@ -213,7 +254,14 @@ def deliver_digests(cfg: Config, as_of: date, paths: list[str]) -> int:
     sent = 0
     for manager, path in zip(cfg.managers, paths, strict=True):
         subject = f"tipsheet: {manager.name}, {as_of.isoformat()}"
-        errors = send_digest(Path(path).read_text(encoding="utf-8"), subject, notify, manager)
+        page = Path(html_path(path))
+        errors = send_digest(
+            Path(path).read_text(encoding="utf-8"),
+            subject,
+            notify,
+            manager,
+            html=page.read_text(encoding="utf-8") if page.exists() else None,
+        )
         for error in errors:
             logger.warning("delivery of %s failed: %s", manager.id, error)
         sent += not errors
@@ -235,10 +283,28 @@ def ranking_inputs(con, cfg: Config, manager, as_of: date) -> ranking.Inputs:
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Write beside, then rename: a reader never sees half a digest."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_texts_atomic({path: text})
+
+
+def write_texts_atomic(files: dict[Path, str]) -> None:
+    """Write every file beside its place, then rename them all.
+
+    Files that belong together (a digest's markdown and HTML) appear together: if any
+    write fails (a full disk, no permission), none replaces what was there.
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.tmp")
+            staged.append((tmp, path))
+            tmp.write_text(text, encoding="utf-8")
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, path in staged:
+        os.replace(tmp, path)
 
 
 def publish_failures(results: list[SourceResult]) -> None:
