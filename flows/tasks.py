@@ -32,7 +32,13 @@ from tipsheet.config import Config, Fetch
 from tipsheet.dates import end_of_day
 from tipsheet.digest import IndexRow, render_index
 from tipsheet.faults import checkpoint
-from tipsheet.html_digest import digest_page, html_path, render_digest_html, render_index_html
+from tipsheet.html_digest import (
+    digest_page,
+    html_path,
+    new_since,
+    render_digest_html,
+    render_index_html,
+)
 from tipsheet.records import Source, SourceResult
 from tipsheet.reminders import Reminder, render_ics
 from tipsheet.trends import trends_for, week_starts
@@ -183,7 +189,7 @@ def write_digests(cfg: Config, as_of: date) -> list[str]:
             built = ranking.build_digest(cfg, manager, as_of, inputs, failing)
             html = render_digest_html(
                 digest_page(cfg, manager, as_of, built, failing),
-                new_items={i.article_id for i in built.items} - set(inputs.listed_before),
+                new_items=new_since(built.items, inputs.candidates, inputs.listed_before),
                 old_signals=reads.signals_before(con, manager.id, as_of),
                 previous=reads.previous_digest(con, manager.id, as_of),
                 trends=manager_trends(con, cfg, manager, as_of),

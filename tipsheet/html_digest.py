@@ -40,7 +40,7 @@ blockquote{margin:.4rem 0;padding:.3rem .8rem;background:#f5f7fa;border-left:3px
 code{font-size:.9em;background:#f1f3f5;padding:0 .2rem;border-radius:.2rem}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem .5rem;
 border-bottom:1px solid #e5e7eb;vertical-align:top}tr.due td:first-child{font-weight:600}
-.due-mark{color:#b91c1c;font-weight:600}.trends{display:grid;
+.due-mark{color:#b91c1c;font-weight:600}td.day{white-space:nowrap}.trends{display:grid;
 grid-template-columns:repeat(auto-fill,minmax(16rem,1fr));gap:1rem}
 .trend .slot{fill:#f1f5f9}.trend .articles{fill:#93c5fd}.trend .events{fill:#1d4ed8}
 .trend .axis{stroke:#94a3b8;stroke-width:1}figure{margin:0}figcaption{font-size:.9rem}
@@ -251,6 +251,19 @@ def digest_page(cfg, manager, as_of: date, built: Built, failing: list) -> Diges
     )
 
 
+def new_since(
+    items: list[DigestItem], candidates: list[dict], listed_before: dict[str, int]
+) -> set[str]:
+    """Article ids of the items whose story no earlier digest listed.
+
+    By story, not by article: when another article of a story already shown becomes its
+    representative, the news is not new.
+    """
+    story = {c["article_id"]: c.get("story_id") or c["article_id"] for c in candidates}
+    shown = {story.get(a, a) for a in listed_before}
+    return {i.article_id for i in items if story.get(i.article_id, i.article_id) not in shown}
+
+
 def html_path(markdown_path: str) -> str:
     return str(PurePosixPath(markdown_path).with_suffix(".html"))
 
@@ -276,7 +289,7 @@ def render_index_html(rows: list[IndexRow], as_of: date) -> str:
         body.append(
             f'<tr class="{"due" if due_now else "later"}" id="manager-{text(r.manager_id)}">'
             f'<td><a href="{href}">{text(r.manager_name)}</a></td>'
-            f"<td>{text(r.company_name)}</td><td>{due}{mark}</td>"
+            f'<td>{text(r.company_name)}</td><td class="day">{due}{mark}</td>'
             f"<td>{text(r.status)}</td><td>{best}</td></tr>"
         )
     body += [
