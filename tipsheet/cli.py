@@ -29,6 +29,7 @@ from tipsheet.errors import (  # noqa: E402
     StorageError,
     TipsheetError,
 )
+from tipsheet.tabular import Format, render  # noqa: E402
 
 app = typer.Typer(
     add_completion=False,
@@ -39,6 +40,9 @@ out = Console()
 err = Console(stderr=True)
 
 ConfigOpt = typer.Option(Path("config.yaml"), "--config", "-c", help="Path to config.yaml.")
+FormatOpt = typer.Option(
+    Format.table, "--format", case_sensitive=False, help="table (default), csv or json."
+)
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -82,9 +86,13 @@ def _print_summary(summary: dict) -> None:
 
 
 def _run_flow(cfg_path: Path, as_of: date | None) -> dict:
-    from flows.nightly import nightly
+    from contextlib import nullcontext
 
-    with out.status("Running the nightly flow (fetch, extract, analyse, digest)..."):
+    from flows.nightly import nightly
+    from flows.progress import terminal_progress
+
+    # Bars per stage on a terminal; nothing at all in a pipe, a log or a scheduler.
+    with terminal_progress(out) if out.is_terminal else nullcontext():
         return nightly(config_path=str(cfg_path), as_of=as_of)
 
 
@@ -225,8 +233,23 @@ def _table(columns: list[str], rows: list[tuple], title: str | None = None) -> T
     return table
 
 
+def _emit(
+    fmt: Format, columns: list[str], rows: list[tuple], table=None, title: str | None = None
+) -> bool:
+    """CSV or JSON of the raw rows on stdout; returns False when the caller draws a table.
+
+    `table(rows)`, when given, formats the rows for the terminal.
+    """
+    if fmt is Format.table:
+        out.print(_table(columns, table(rows) if table else rows, title=title))
+        return False
+    sys.stdout.write(render(columns, rows, fmt))
+    sys.stdout.flush()
+    return True
+
+
 @app.command()
-def sources(config: Path = ConfigOpt):
+def sources(config: Path = ConfigOpt, fmt: Format = FormatOpt):
     """Each source's last fetch, its status and error."""
     from storage import reads
 
@@ -236,16 +259,23 @@ def sources(config: Path = ConfigOpt):
             r["company_id"] or "(industry)",
             r["type"],
             r["url"],
-            r["last_fetched_at"].strftime("%Y-%m-%d %H:%M") if r["last_fetched_at"] else "never",
-            r["last_status"] or "",
-            str(r["failing_runs"]),
-            r["last_error"] or "",
+            r["last_fetched_at"],
+            r["last_status"],
+            r["failing_runs"],
+            r["last_error"],
         )
         for r in rows
         if r["active"]
     ]
-    table = _table(["company", "type", "url", "last fetch", "status", "failing", "error"], rows)
-    out.print(table)
+
+    def shown(rows):
+        return [
+            (*r[:3], r[3].strftime("%Y-%m-%d %H:%M") if r[3] else "never", r[4] or "", *r[5:])
+            for r in rows
+        ]
+
+    columns = ["company", "type", "url", "last fetch", "status", "failing", "error"]
+    _emit(fmt, columns, rows, shown)
 
 
 @app.command()
@@ -253,6 +283,7 @@ def query(
     sql: str = typer.Argument(..., help="One reading SQL statement."),
     config: Path = ConfigOpt,
     limit: int = typer.Option(200, "--limit", help="At most this many rows."),
+    fmt: Format = FormatOpt,
 ):
     """Run one read-only SQL statement against the database and print a table."""
     from storage.query import check_statement, run_query
@@ -263,7 +294,7 @@ def query(
         columns, rows = _read(cfg, lambda con: run_query(con, sql, limit))
     except QueryRefused as exc:
         raise _fail(str(exc), 2) from None
-    out.print(_table(columns, rows))
+    _emit(fmt, columns, rows)
 
 
 @app.command()
@@ -271,14 +302,15 @@ def search(
     words: str = typer.Argument(..., help="Words to look for."),
     config: Path = ConfigOpt,
     limit: int = typer.Option(20, "--limit"),
+    fmt: Format = FormatOpt,
 ):
     """Rank stored articles by BM25 full-text relevance (offline)."""
     from storage.search import search as bm25
 
     # External access stays on: the fts extension loads from a file.
     rows = _read(_config(config), lambda con: bm25(con, words, limit), external_access=True)
-    rows = [(f"{r[0]:.2f}", *r[1:]) for r in rows]
-    out.print(_table(["score", "id", "date", "title", "url"], rows))
+    columns = ["score", "id", "date", "title", "url"]
+    _emit(fmt, columns, rows, lambda rows: [(f"{r[0]:.2f}", *r[1:]) for r in rows])
 
 
 @app.command()
@@ -286,6 +318,7 @@ def explain(
     manager: str = typer.Argument(..., help="The manager's id."),
     config: Path = ConfigOpt,
     top: int = typer.Option(10, "--top"),
+    fmt: Format = FormatOpt,
 ):
     """Why the top items of a manager's latest digest rank where they do."""
     from storage import reads
@@ -294,10 +327,20 @@ def explain(
     if manager not in {m.id for m in cfg.managers}:
         raise _fail(f"MANAGER: no manager {manager!r} in {config}", 2)
     items = _read(cfg, lambda con: reads.digest_items(con, manager)[:top])
+    factors = ["s_relation", "s_event", "s_recency", "s_coverage", "s_novelty", "s_interest"]
+    factors.append("s_prominence")
+    if fmt is not Format.table:
+        columns = ["run_date", "rank", "item_id", "title", "relation", "event_type", *factors]
+        columns += ["score", "worth_call"]
+        _emit(fmt, columns, [tuple(r.get(c) for c in columns) for r in items])
+        return
     if not items:
         out.print(f"No digest stored for {manager} yet.")
         return
-    cols = ["s_relation", "s_event", "s_recency", "s_coverage", "s_novelty", "s_interest"]
+
+    def weight(value) -> str:
+        return f"{value:.2f}" if value is not None else ""
+
     rows = [
         (
             r["rank"],
@@ -305,8 +348,7 @@ def explain(
             (r["title"] or "")[:60],
             r["relation"],
             r["event_type"] or "-",
-            *[f"{r[c]:.2f}" if r[c] is not None else "" for c in cols],
-            f"{r['s_prominence']:.2f}" if r.get("s_prominence") is not None else "",
+            *[weight(r.get(c)) for c in factors],
             f"{r['score']:.3f}",
             "yes" if r["worth_call"] else "no",
         )
