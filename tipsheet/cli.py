@@ -364,6 +364,55 @@ def explain(
     )
 
 
+@app.command()
+def doctor(config: Path = ConfigOpt):
+    """Check the config, the database and each source's reachability; say what to fix."""
+    from flows.doctor import diagnose, report_lines
+
+    cfg = _config(config)
+    findings = diagnose(cfg, config)
+    for line in report_lines(findings):
+        out.print(line, highlight=False, soft_wrap=True, markup=False)
+    if any(f.failed for f in findings):
+        raise typer.Exit(1)
+
+
+@app.command(name="add-company")
+def add_company(
+    key: str = typer.Argument(..., help="The company's key in config.yaml (a slug)."),
+    name: str = typer.Option(..., "--name", help="The company's name."),
+    site: str = typer.Option(None, "--site", help="Its web site: its feeds are looked for."),
+    add_feeds: bool = typer.Option(False, "--add-feeds", help="Add the feeds found as sources."),
+    config: Path = ConfigOpt,
+):
+    """Add a company to config.yaml, keeping its comments and order."""
+    from connectors.probe import discover_feeds
+    from tipsheet.config_edit import add_company as add
+    from tipsheet.markdown import safe_url
+
+    cfg = _config(config)
+    if add_feeds and not site:
+        raise _fail("--add-feeds: needs --site", 2)
+    if key in cfg.companies:
+        raise _fail(f"KEY: {config} already has a company {key!r}", 2)
+    feeds: list[str] = []
+    if site:
+        if not safe_url(site):
+            raise _fail(f"--site: not an http(s) URL: {site!r}", 2)
+        feeds, error = discover_feeds(site, cfg.settings.fetch)
+        if error:
+            raise _fail(f"--site: {error}", 1)
+        out.print(f"Feeds found at {site}: {len(feeds)}", highlight=False, markup=False)
+        for url in feeds:
+            out.print(f"  {url}", highlight=False, soft_wrap=True, markup=False)
+    try:
+        add(config, key, name, site, feeds if add_feeds else [])
+    except ConfigError as exc:
+        raise _fail(str(exc), 2) from None
+    added = f" with {len(feeds)} feed source(s)" if add_feeds and feeds else ""
+    out.print(f"Added company {key!r} to {config}{added}.", highlight=False, markup=False)
+
+
 def main() -> None:  # pragma: no cover - the console script calls app directly
     try:
         app()
