@@ -22,12 +22,17 @@ LOGGER = logging.getLogger(__name__)
 SMTP_TIMEOUT_S = 30
 
 
-def send_digest(markdown: str, subject: str, notify_settings: Notify, manager=None) -> list[str]:
-    """Send one digest on every enabled channel; returns the errors (empty: all sent)."""
+def send_digest(
+    markdown: str, subject: str, notify_settings: Notify, manager=None, html: str | None = None
+) -> list[str]:
+    """Send one digest on every enabled channel; returns the errors (empty: all sent).
+
+    An email carries `html` when given, with the markdown as its plain-text part.
+    """
     errors: list[str] = []
     email = notify_settings.email
     if email.enabled:
-        err = send_email(markdown, subject, email, manager)
+        err = send_email(markdown, subject, email, manager, html)
         if err:
             errors.append(err)
     if notify_settings.apprise_urls:
@@ -35,7 +40,9 @@ def send_digest(markdown: str, subject: str, notify_settings: Notify, manager=No
     return errors
 
 
-def build_message(markdown: str, subject: str, email: Email, manager=None) -> EmailMessage:
+def build_message(
+    markdown: str, subject: str, email: Email, manager=None, html: str | None = None
+) -> EmailMessage:
     msg = EmailMessage()
     msg["Subject"] = subject
     msg["From"] = email.sender or email.username or "tipsheet@localhost"
@@ -46,10 +53,14 @@ def build_message(markdown: str, subject: str, email: Email, manager=None) -> Em
         msg["X-Tipsheet-Manager"] = manager.id
     # Markdown reads fine as plain text; text/markdown tells clients that can render it.
     msg.set_content(markdown, subtype="plain", charset="utf-8")
+    if html:  # multipart/alternative: clients show the HTML page, or the markdown as text
+        msg.add_alternative(html, subtype="html", charset="utf-8")
     return msg
 
 
-def send_email(markdown: str, subject: str, email: Email, manager=None) -> str | None:
+def send_email(
+    markdown: str, subject: str, email: Email, manager=None, html: str | None = None
+) -> str | None:
     """One digest by SMTP; returns an error line or None."""
     if not email.to:
         return "email: notify.email.to is not set"
@@ -58,7 +69,7 @@ def send_email(markdown: str, subject: str, email: Email, manager=None) -> str |
         password = os.environ.get(email.password_env)
         if password is None:
             return f"email: environment variable {email.password_env} is not set"
-    msg = build_message(markdown, subject, email, manager)
+    msg = build_message(markdown, subject, email, manager, html)
     where = f"{email.host}:{email.port}"
     try:
         if email.port == 465:  # implicit TLS

@@ -16,6 +16,7 @@ from prefect import flow, get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import tasks
+from flows.progress import report
 from flows.workers import extraction_pool
 from storage.lock import run_lock
 from tipsheet.config import Config, load_config
@@ -33,6 +34,7 @@ def run_night(cfg: Config, as_of: date, call: Callable, submit: Callable) -> dic
         run_id, state = call(tasks.prepare_run, cfg, as_of)
         batches = tasks.partition_by_host(cfg.sources(), tasks.BATCHES)
         summary = {"run_id": run_id, "as_of": as_of.isoformat(), "new_articles": 0}
+        report("sources", 0, total=sum(len(b) for b in batches))
         try:
             with extraction_pool() as pool:
                 futures = [
@@ -42,9 +44,10 @@ def run_night(cfg: Config, as_of: date, call: Callable, submit: Callable) -> dic
                 results = []
                 for future in futures:  # one writer: batches are stored one after another
                     batch_results = future.result()
-                    summary["new_articles"] += call(
-                        tasks.store_results, cfg, run_id, batch_results, as_of
-                    )
+                    report("sources", len(batch_results))
+                    stored = call(tasks.store_results, cfg, run_id, batch_results, as_of)
+                    summary["new_articles"] += stored
+                    report("articles", stored)
                     results.extend(batch_results)
             summary.update(tasks.source_counts(results))
             summary["nothing_read"] = call(tasks.record_reading, cfg, run_id, summary)

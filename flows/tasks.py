@@ -24,6 +24,7 @@ from connectors.collect import SourceState
 from connectors.jobs import board_urls
 from connectors.notify import send_digest
 from connectors.postings import collect_batch
+from flows.progress import report
 from flows.workers import die_with_parent, spawned_pool
 from storage import db, reads, search, writes
 from tipsheet import analysis, facts, ranking
@@ -32,7 +33,15 @@ from tipsheet.dates import end_of_day
 from tipsheet.digest import IndexRow, render_index
 from tipsheet.errors import DigestWriteError
 from tipsheet.faults import checkpoint
+from tipsheet.html_digest import (
+    html_path,
+    new_since,
+    render_digest_html,
+    render_index_html,
+)
 from tipsheet.records import Source, SourceResult
+from tipsheet.reminders import Reminder, render_ics
+from tipsheet.trends import trends_for, week_starts
 from tipsheet.urls import host_of
 
 BATCHES = 4
@@ -156,6 +165,7 @@ def analyse(cfg: Config, as_of: date) -> dict:
             )
     finally:
         con.close()
+    report("analysed", len(pending), total=len(pending))
     return {"analysed": len(pending)}
 
 
@@ -193,25 +203,38 @@ def _failing_for(cfg: Config, manager, failing: list[dict]) -> list[tuple[str, i
 
 @task(cache_policy=NO_CACHE)
 def write_digests(cfg: Config, as_of: date) -> list[str]:
+    """Each manager's digest as markdown and HTML (both or neither), then the index pages
+    and the calendar of calls due."""
     logger = run_logger()
     out_dir = Path(cfg.settings.digests_dir)
     con = db.connect(cfg.settings.database)
     paths, index = [], []
+    report("digests", 0, total=len(cfg.managers))
     try:
         failing = [s for s in reads.source_status(con) if s["active"] and s["failing_runs"] >= 2]
         unread = reads.nothing_read_on(con, as_of)
         notice = nothing_read_notice(*unread) if unread else None
         for manager in cfg.managers:
+            inputs = ranking_inputs(con, cfg, manager, as_of)
             built = ranking.build_digest(
-                cfg,
-                manager,
-                as_of,
-                ranking_inputs(con, cfg, manager, as_of),
-                _failing_for(cfg, manager, failing),
-                notice,
+                cfg, manager, as_of, inputs, _failing_for(cfg, manager, failing), notice
             )
-            path = out_dir / manager.id / f"{as_of.isoformat()}.md"
-            save_digest_unit(con, manager.id, as_of, built, path)
+            html = render_digest_html(
+                built.page,
+                new_items=new_since(built.items, inputs.candidates, inputs.listed_before),
+                old_signals=reads.signals_before(con, manager.id, as_of),
+                previous=reads.previous_digest(con, manager.id, as_of),
+                trends=manager_trends(con, cfg, manager, as_of),
+            )
+            relative = f"{manager.id}/{as_of.isoformat()}.md"
+            path = out_dir / relative
+            save_digest_unit(
+                con,
+                manager.id,
+                as_of,
+                built,
+                {path: built.markdown, out_dir / html_path(relative): html},
+            )
             paths.append(str(path))
             index.append(
                 IndexRow(
@@ -221,7 +244,7 @@ def write_digests(cfg: Config, as_of: date) -> list[str]:
                     next_due=built.status.next_due,
                     status=built.status.summary,
                     best_item=built.best_title,
-                    digest_path=f"{manager.id}/{as_of.isoformat()}.md",
+                    digest_path=relative,
                 )
             )
             if in_run():
@@ -231,43 +254,74 @@ def write_digests(cfg: Config, as_of: date) -> list[str]:
                     description=f"tipsheet digest for {manager.name}, {as_of.isoformat()}",
                 )
             logger.info("digest for %s: %s", manager.id, path)
+            report("digests", 1)
             checkpoint("render")
     finally:
         con.close()
-    index_path = out_dir / "README.md"
+    files = {
+        out_dir / "README.md": render_index(index, as_of, notice),
+        out_dir / "index.html": render_index_html(index, as_of),
+        out_dir / "contacts.ics": render_ics([reminder(r) for r in index], as_of),
+    }
     try:
-        write_text_atomic(index_path, render_index(index, as_of, notice))
+        write_texts_atomic(files)
     except OSError as exc:
-        raise DigestWriteError(f"{index_path}: cannot write the index: {_reason(exc)}") from None
+        raise DigestWriteError(f"{out_dir}: cannot write the index: {_reason(exc)}") from None
     return paths
 
 
-def save_digest_unit(con, manager_id: str, as_of: date, built, path: Path) -> None:
-    """A digest's rows and its file, both or neither.
+def save_digest_unit(con, manager_id: str, as_of: date, built, files: dict[Path, str]) -> None:
+    """A digest's rows and its files (markdown and HTML), all or none.
 
-    The file is written beside its final name first; the rows' transaction renames it into
-    place as its last step, so a file that cannot be written stores no row, and rows that
-    cannot be stored leave the previous file as it was.
+    The files are written beside their final names first; the rows' transaction renames
+    them into place as its last step, so files that cannot be written store no row, and
+    rows that cannot be stored leave the previous files as they were.
     """
+    staged: dict[Path, Path] = {}
     try:
-        tmp = write_beside(path, built.markdown)
+        for path, text in files.items():
+            staged[path] = write_beside(path, text)
     except OSError as exc:
-        raise DigestWriteError(f"{path.parent}: cannot write the digest: {_reason(exc)}") from None
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
+        folder = next(iter(files)).parent
+        raise DigestWriteError(f"{folder}: cannot write the digest: {_reason(exc)}") from None
 
     def rename() -> None:
-        try:
-            os.replace(tmp, path)
-        except OSError as exc:
-            raise DigestWriteError(f"{path}: cannot write the digest: {_reason(exc)}") from None
+        for path, tmp in staged.items():
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:
+                raise DigestWriteError(f"{path}: cannot write the digest: {_reason(exc)}") from None
 
     try:
         writes.save_digest(con, manager_id, as_of, built.item_rows, built.signal_rows, rename)
     finally:
-        tmp.unlink(missing_ok=True)
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
 
 
 def _reason(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
+
+
+def reminder(row: IndexRow) -> Reminder:
+    return Reminder(
+        manager_id=row.manager_id,
+        manager_name=row.manager_name,
+        company_name=row.company_name,
+        due=row.next_due,
+        status=row.status,
+        best_item=row.best_item,
+        digest_path=html_path(row.digest_path),
+    )
+
+
+def manager_trends(con, cfg: Config, manager, as_of: date) -> list:
+    relations = cfg.relations(manager)
+    daily = reads.daily_activity(con, list(relations), week_starts(as_of)[0], as_of)
+    names = {c: cfg.companies[c].name for c in relations}
+    return trends_for(relations, names, daily, as_of)
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30])
@@ -280,7 +334,14 @@ def deliver_digests(cfg: Config, as_of: date, paths: list[str]) -> int:
     sent = 0
     for manager, path in zip(cfg.managers, paths, strict=True):
         subject = f"tipsheet: {manager.name}, {as_of.isoformat()}"
-        errors = send_digest(Path(path).read_text(encoding="utf-8"), subject, notify, manager)
+        page = Path(html_path(path))
+        errors = send_digest(
+            Path(path).read_text(encoding="utf-8"),
+            subject,
+            notify,
+            manager,
+            html=page.read_text(encoding="utf-8") if page.exists() else None,
+        )
         for error in errors:
             logger.warning("delivery of %s failed: %s", manager.id, error)
         sent += not errors
@@ -315,7 +376,25 @@ def write_beside(path: Path, text: str) -> Path:
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Write beside, then rename: a reader never sees half a digest."""
-    os.replace(write_beside(path, text), path)
+    write_texts_atomic({path: text})
+
+
+def write_texts_atomic(files: dict[Path, str]) -> None:
+    """Write every file beside its place, then rename them all.
+
+    Files that belong together (the index pages and the calendar) appear together: if any
+    write fails (a full disk, no permission), none replaces what was there.
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, text in files.items():
+            staged.append((write_beside(path, text), path))
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, path in staged:
+        os.replace(tmp, path)
 
 
 def publish_failures(results: list[SourceResult]) -> None:

@@ -240,3 +240,54 @@ def source_status(con) -> list[dict]:
 
 def recent_window(as_of: date, days: int) -> datetime:
     return datetime.combine(as_of - timedelta(days=days), time(0), tzinfo=UTC)
+
+
+def previous_digest(con, manager_id: str, before: date) -> date | None:
+    """The day of this manager's last digest before `before`, if any."""
+    return con.execute(
+        "SELECT max(run_date) FROM ("
+        "SELECT run_date FROM digest_items WHERE manager_id = ? AND run_date < ? "
+        "UNION ALL SELECT run_date FROM signals WHERE manager_id = ? AND run_date < ?)",
+        [manager_id, before, manager_id, before],
+    ).fetchone()[0]
+
+
+def signals_before(con, manager_id: str, before: date) -> set[tuple[str, str]]:
+    """(kind, title) of every signal an earlier digest of this manager showed."""
+    rows = con.execute(
+        "SELECT DISTINCT kind, title FROM signals WHERE manager_id = ? AND run_date < ?",
+        [manager_id, before],
+    ).fetchall()
+    return {(k, t) for k, t in rows}
+
+
+def daily_activity(
+    con, company_ids: list[str], first: date, last: date
+) -> dict[str, dict[date, tuple[int, int]]]:
+    """Per company and day: articles that mention it, and the events about it in them."""
+    out: dict[str, dict[date, tuple[int, int]]] = defaultdict(dict)
+    if not company_ids:
+        return out
+    rows = con.execute(
+        """
+        WITH dated AS (
+            SELECT a.id, m.company_id,
+                   coalesce(a.published_day, CAST(coalesce(a.published_at, a.fetched_at) AS DATE))
+                       AS day
+            FROM articles a JOIN mentions m ON m.article_id = a.id
+            WHERE m.company_id IN (SELECT unnest(?::VARCHAR[]))
+        )
+        SELECT d.company_id, d.day, count(DISTINCT d.id) AS articles,
+               count(e.event_type) AS events
+        FROM dated d
+        LEFT JOIN events e ON e.article_id = d.id
+             AND (e.company_id = d.company_id OR e.company_id IS NULL)
+        WHERE d.day BETWEEN ? AND ?
+        GROUP BY d.company_id, d.day
+        ORDER BY d.company_id, d.day
+        """,
+        [company_ids, first, last],
+    ).fetchall()
+    for company_id, day, articles, events in rows:
+        out[company_id][day] = (articles, events)
+    return out

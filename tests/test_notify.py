@@ -96,6 +96,19 @@ def test_digest_received_by_local_smtp_server(smtp):
     assert msg.get_content().replace("\r\n", "\n") == DIGEST
 
 
+def test_email_sends_the_html_page_with_the_markdown_as_plain_text(smtp):
+    ctl, inbox = smtp
+    page = "<!DOCTYPE html><html><body><h1>Ana Ruiz at Quill</h1></body></html>"
+    assert send_digest(DIGEST, "tipsheet: Ana Ruiz", settings(ctl), MANAGER, html=page) == []
+    ((_, _, raw),) = inbox.messages
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    assert msg.get_content_type() == "multipart/alternative"
+    plain = msg.get_body(preferencelist=("plain",))
+    rich = msg.get_body(preferencelist=("html",))
+    assert plain.get_content().replace("\r\n", "\n") == DIGEST
+    assert "<h1>Ana Ruiz at Quill</h1>" in rich.get_content()
+
+
 def test_login_with_password_from_environment(smtp, monkeypatch):
     ctl, inbox = smtp
     monkeypatch.setenv("TIPSHEET_SMTP_PW", "s3cret-pw")

@@ -32,6 +32,7 @@ from tipsheet.errors import (  # noqa: E402
     StorageError,
     TipsheetError,
 )
+from tipsheet.tabular import Format, render  # noqa: E402
 
 app = typer.Typer(
     add_completion=False,
@@ -42,6 +43,9 @@ out = Console()
 err = Console(stderr=True)
 
 ConfigOpt = typer.Option(Path("config.yaml"), "--config", "-c", help="Path to config.yaml.")
+FormatOpt = typer.Option(
+    Format.table, "--format", case_sensitive=False, help="table (default), csv or json."
+)
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -138,10 +142,14 @@ def _print_summary(summary: dict) -> None:
 
 
 def _run_flow(cfg_path: Path, as_of: date | None) -> dict:
+    from contextlib import nullcontext
+
     from flows.nightly import nightly
+    from flows.progress import terminal_progress
 
     _quiet_console()
-    with out.status("Running the nightly flow (fetch, extract, analyse, digest)..."):
+    # Bars per stage on a terminal; nothing at all in a pipe, a log or a scheduler.
+    with terminal_progress(out) if out.is_terminal else nullcontext():
         return nightly(config_path=str(cfg_path), as_of=as_of)
 
 
@@ -292,6 +300,7 @@ def outreach(
     set_id: int = typer.Option(None, "--set", help="Correct the entry with this id."),
     on: str = typer.Option(None, "--on", help="With --set: the contact's real date."),
     note: str = typer.Option(None, "--note", help="With --set: the note to keep instead."),
+    fmt: Format = FormatOpt,
 ):
     """List a manager's logged contacts with their ids; correct one or remove one."""
     from storage import db, reads, writes
@@ -305,14 +314,16 @@ def outreach(
         raise _fail("--on and --note: only with --set ID", 2)
     if remove is None and set_id is None:
         rows = _read(cfg, lambda con: reads.outreach_log(con, manager))
+        table = [(r["id"], r["contacted_on"], r["note"], len(r["item_ids"] or [])) for r in rows]
+        columns = ["id", "contacted on", "note", "items shared"]
+        if fmt is not Format.table:
+            _emit(fmt, columns, table)
+            return
         if not rows:
             out.print(f"No contact with {manager} logged yet.", highlight=False)
             return
-        table = [
-            (r["id"], r["contacted_on"].isoformat(), r["note"] or "", len(r["item_ids"] or []))
-            for r in rows
-        ]
-        out.print(_table(["id", "contacted on", "note", "items shared"], table, title=manager))
+        shown = [(i, d.isoformat(), n or "", k) for i, d, n, k in table]
+        out.print(_table(columns, shown, title=manager))
         return
     day = _date(on, "--on")
     if day is not None:
@@ -382,8 +393,23 @@ def _table(columns: list[str], rows: list[tuple], title: str | None = None) -> T
     return table
 
 
+def _emit(
+    fmt: Format, columns: list[str], rows: list[tuple], table=None, title: str | None = None
+) -> bool:
+    """CSV or JSON of the raw rows on stdout; returns False when the caller draws a table.
+
+    `table(rows)`, when given, formats the rows for the terminal.
+    """
+    if fmt is Format.table:
+        out.print(_table(columns, table(rows) if table else rows, title=title))
+        return False
+    sys.stdout.write(render(columns, rows, fmt))
+    sys.stdout.flush()
+    return True
+
+
 @app.command()
-def sources(config: Path = ConfigOpt):
+def sources(config: Path = ConfigOpt, fmt: Format = FormatOpt):
     """Each source's last fetch (in settings.timezone), its status and error."""
     from zoneinfo import ZoneInfo
 
@@ -397,19 +423,24 @@ def sources(config: Path = ConfigOpt):
             r["company_id"] or "(industry)",
             r["type"],
             r["url"],
-            r["last_fetched_at"].astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
-            if r["last_fetched_at"]
-            else "never",
-            r["last_status"] or "",
-            str(r["failing_runs"]),
-            r["last_error"] or "",
+            r["last_fetched_at"].astimezone(ZoneInfo(tz)) if r["last_fetched_at"] else None,
+            r["last_status"],
+            r["failing_runs"],
+            r["last_error"],
         )
         for r in rows
         if r["active"]
     ]
-    table = _table(["company", "type", "url", "last fetch", "status", "failing", "error"], rows)
-    out.print(table)
-    out.print(f"Times are in {tz} (settings.timezone).", highlight=False)
+
+    def shown(rows):
+        return [
+            (*r[:3], r[3].strftime("%Y-%m-%d %H:%M") if r[3] else "never", r[4] or "", *r[5:])
+            for r in rows
+        ]
+
+    columns = ["company", "type", "url", "last fetch", "status", "failing", "error"]
+    if not _emit(fmt, columns, rows, shown):
+        out.print(f"Times are in {tz} (settings.timezone).", highlight=False)
 
 
 @app.command()
@@ -417,6 +448,7 @@ def query(
     sql: str = typer.Argument(..., help="One reading SQL statement."),
     config: Path = ConfigOpt,
     limit: int = typer.Option(200, "--limit", help="At most this many rows."),
+    fmt: Format = FormatOpt,
 ):
     """Run one read-only SQL statement against the database and print a table."""
     from storage.query import check_statement, run_query
@@ -428,7 +460,7 @@ def query(
         columns, rows = _read(cfg, lambda con: run_query(con, sql, limit))
     except QueryRefused as exc:
         raise _fail(str(exc), 2) from None
-    out.print(_table(columns, rows))
+    _emit(fmt, columns, rows)
 
 
 @app.command()
@@ -436,6 +468,7 @@ def search(
     words: str = typer.Argument(..., help="Words to look for."),
     config: Path = ConfigOpt,
     limit: int = typer.Option(20, "--limit"),
+    fmt: Format = FormatOpt,
 ):
     """Rank stored articles by BM25 full-text relevance (offline)."""
     from storage.search import search as bm25
@@ -446,8 +479,8 @@ def search(
     _at_least(limit, 1, "--limit")
     # External access stays on: the fts extension loads from a file.
     rows = _read(cfg, lambda con: bm25(con, words, limit), external_access=True)
-    rows = [(f"{r[0]:.2f}", *r[1:]) for r in rows]
-    out.print(_table(["score", "id", "date", "title", "url"], rows))
+    columns = ["score", "id", "date", "title", "url"]
+    _emit(fmt, columns, rows, lambda rows: [(f"{r[0]:.2f}", *r[1:]) for r in rows])
 
 
 @app.command()
@@ -455,6 +488,7 @@ def explain(
     manager: str = typer.Argument(..., help="The manager's id."),
     config: Path = ConfigOpt,
     top: int = typer.Option(10, "--top"),
+    fmt: Format = FormatOpt,
 ):
     """Why the top items of a manager's latest digest rank where they do."""
     from storage import reads
@@ -464,14 +498,19 @@ def explain(
         raise _fail(f"MANAGER: no manager {manager!r} in {config}", 2)
     _at_least(top, 1, "--top")
     items = _read(cfg, lambda con: reads.digest_items(con, manager)[:top])
+    factors = ["s_relation", "s_event", "s_prominence", "s_profile", "s_interest", "s_coverage"]
+    factors += ["s_feedback", "probability", "s_recency", "s_novelty"]
+    if fmt is not Format.table:
+        columns = ["run_date", "rank", "item_id", "title", "relation", "event_type", *factors]
+        columns += ["score", "worth_call"]
+        _emit(fmt, columns, [tuple(r.get(c) for c in columns) for r in items])
+        return
     if not items:
         out.print(f"No digest stored for {manager} yet.")
         return
-    cols = ["s_relation", "s_event", "s_prominence", "s_profile", "s_interest", "s_coverage"]
-    cols += ["s_feedback", "probability", "s_recency", "s_novelty"]
 
-    def cell(r: dict, c: str) -> str:
-        return f"{r[c]:.2f}" if r.get(c) is not None else ""
+    def weight(value) -> str:
+        return f"{value:.2f}" if value is not None else ""
 
     rows = [
         (
@@ -480,7 +519,7 @@ def explain(
             (r["title"] or "")[:60],
             r["relation"],
             r["event_type"] or "-",
-            *[cell(r, c) for c in cols],
+            *[weight(r.get(c)) for c in factors],
             f"{r['score']:.3f}",
             "yes" if r["worth_call"] else "no",
         )
@@ -496,6 +535,55 @@ def explain(
         " (see the README, 'How items are scored').",
         highlight=False,
     )
+
+
+@app.command()
+def doctor(config: Path = ConfigOpt):
+    """Check the config, the database and each source's reachability; say what to fix."""
+    from flows.doctor import diagnose, report_lines
+
+    cfg = _config(config)
+    findings = diagnose(cfg, config)
+    for line in report_lines(findings):
+        out.print(line, highlight=False, soft_wrap=True, markup=False)
+    if any(f.failed for f in findings):
+        raise typer.Exit(1)
+
+
+@app.command(name="add-company")
+def add_company(
+    key: str = typer.Argument(..., help="The company's key in config.yaml (a slug)."),
+    name: str = typer.Option(..., "--name", help="The company's name."),
+    site: str = typer.Option(None, "--site", help="Its web site: its feeds are looked for."),
+    add_feeds: bool = typer.Option(False, "--add-feeds", help="Add the feeds found as sources."),
+    config: Path = ConfigOpt,
+):
+    """Add a company to config.yaml, keeping its comments and order."""
+    from connectors.probe import discover_feeds
+    from tipsheet.config_edit import add_company as add
+    from tipsheet.markdown import safe_url
+
+    cfg = _config(config)
+    if add_feeds and not site:
+        raise _fail("--add-feeds: needs --site", 2)
+    if key in cfg.companies:
+        raise _fail(f"KEY: {config} already has a company {key!r}", 2)
+    feeds: list[str] = []
+    if site:
+        if not safe_url(site):
+            raise _fail(f"--site: not an http(s) URL: {site!r}", 2)
+        feeds, error = discover_feeds(site, cfg.settings.fetch)
+        if error:
+            raise _fail(f"--site: {error}", 1)
+        out.print(f"Feeds found at {site}: {len(feeds)}", highlight=False, markup=False)
+        for url in feeds:
+            out.print(f"  {url}", highlight=False, soft_wrap=True, markup=False)
+    try:
+        add(config, key, name, site, feeds if add_feeds else [])
+    except ConfigError as exc:
+        raise _fail(str(exc), 2) from None
+    added = f" with {len(feeds)} feed source(s)" if add_feeds and feeds else ""
+    out.print(f"Added company {key!r} to {config}{added}.", highlight=False, markup=False)
 
 
 def main() -> None:  # pragma: no cover - the console script calls app directly

@@ -45,6 +45,7 @@ class Built:
     status: ContactStatus
     items: list[DigestItem]
     signals: list[Signal]
+    page: DigestPage  # what the markdown was rendered from (the HTML page renders it too)
 
     @property
     def best_title(self) -> str | None:
@@ -325,4 +326,4 @@ def build_digest(
         }
         for s in signals
     ]
-    return Built(render_digest(page), item_rows, signal_rows, status, items, signals)
+    return Built(render_digest(page), item_rows, signal_rows, status, items, signals, page)
