@@ -120,7 +120,7 @@ class EventModel:
     def fit(self, ps: list[Parts], labels: list[str], seed: int = 0) -> EventModel:
         X = self._matrix(ps, fit=True)
         self.classifier = LogisticRegression(
-            C=self.C, max_iter=3000, class_weight="balanced", random_state=seed
+            C=self.C, max_iter=3000, tol=1e-3, class_weight="balanced", random_state=seed
         )
         self.classifier.fit(X, labels)
         return self

@@ -215,7 +215,14 @@ def render_digest_html(
             )
         body += ["</ul>", "</section>"]
     if worth or page.signals:
-        message = suggested_message(page.me, page.manager_name, page.company_name, worth)
+        message = suggested_message(
+            page.me,
+            page.manager_name,
+            page.manager_team or page.manager_role,
+            page.company_name,
+            worth,
+            page.too_soon,
+        )
         body += [
             '<section id="message">',
             "<h2>Suggested message</h2>",
