@@ -133,11 +133,21 @@ def fit_mentions(examples: list[MentionExample]) -> MentionModel:
 
 def event_threshold(examples: list[EventExample], probs: np.ndarray) -> float:
     """The threshold with the best F1 of precision and recall whose share of no-event
-    articles tagged stays within MAX_TAGGED, on out-of-fold probabilities."""
+    articles tagged stays within MAX_TAGGED in each judged set, on out-of-fold
+    probabilities."""
     best = (-1.0, 0.5)
+    sets = sorted({e.set for e in examples})
     for thr in np.arange(0.2, 0.951, 0.025):
-        p, r, tagged = event_metrics(examples, probs, float(thr))
-        if tagged > MAX_TAGGED:
+        p, r, _ = event_metrics(examples, probs, float(thr))
+        worst = max(
+            event_metrics(
+                [e for e in examples if e.set == s],
+                probs[[i for i, e in enumerate(examples) if e.set == s]],
+                float(thr),
+            )[2]
+            for s in sets
+        )
+        if worst > MAX_TAGGED:
             continue
         f1 = 2 * p * r / (p + r) if p + r else 0.0
         best = max(best, (f1, round(float(thr), 3)))
@@ -175,8 +185,8 @@ def mention_threshold(examples: list[MentionExample], probs: dict[int, float]) -
             tp += yes and e.mentioned
             fp += yes and not e.mentioned
             fn += (not yes) and e.mentioned
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        best = max(best, (f1, round(float(thr), 3)))
+        f = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        best = max(best, (f, round(float(thr), 3)))
     return best[1]
 
 
