@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections import defaultdict
 from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import date
@@ -24,12 +23,12 @@ from connectors.collect import SourceState
 from connectors.jobs import board_urls
 from connectors.notify import send_digest
 from connectors.postings import collect_batch
+from flows import digests
 from flows.workers import die_with_parent, spawned_pool
 from storage import db, reads, search, writes
-from tipsheet import analysis, facts, ranking
+from tipsheet import analysis, facts
 from tipsheet.config import Config, Fetch
 from tipsheet.dates import end_of_day
-from tipsheet.digest import IndexRow, render_index
 from tipsheet.faults import checkpoint
 from tipsheet.records import Source, SourceResult
 from tipsheet.urls import host_of
@@ -139,10 +138,10 @@ def analyse(cfg: Config, as_of: date) -> dict:
     try:
         pending = reads.unanalysed_articles(con)
         if pending:
-            # Only a night with new articles changes the index (a full rebuild: seconds on
-            # thousands of articles). Built before they are marked analysed, so a run killed
-            # in between finds them pending and builds it again.
-            search.rebuild_index(con)
+            # The new articles' terms join the search index before they are marked analysed:
+            # a run killed in between finds them pending and indexes them afresh.
+            with writes.transaction(con):
+                search.index_articles(con, [a["id"] for a in pending])
             since = reads.recent_window(as_of, analysis.STORY_WINDOW_DAYS)
             known = reads.story_rows(con, since)
             if len(pending) < analysis.PARALLEL_MIN_ARTICLES:
@@ -160,47 +159,15 @@ def analyse(cfg: Config, as_of: date) -> dict:
 
 @task(cache_policy=NO_CACHE)
 def write_digests(cfg: Config, as_of: date) -> list[str]:
-    logger = run_logger()
-    out_dir = Path(cfg.settings.digests_dir)
-    con = db.connect(cfg.settings.database)
-    paths, index = [], []
-    try:
-        failing = [
-            (s["url"], s["failing_runs"], s["last_error"] or s["last_status"] or "")
-            for s in reads.source_status(con)
-            if s["active"] and s["failing_runs"] >= 2
-        ]
-        for manager in cfg.managers:
-            built = ranking.build_digest(
-                cfg, manager, as_of, ranking_inputs(con, cfg, manager, as_of), failing
-            )
-            writes.save_digest(con, manager.id, as_of, built.item_rows, built.signal_rows)
-            path = out_dir / manager.id / f"{as_of.isoformat()}.md"
-            write_text_atomic(path, built.markdown)
-            paths.append(str(path))
-            index.append(
-                IndexRow(
-                    manager_id=manager.id,
-                    manager_name=manager.name,
-                    company_name=cfg.companies[manager.company].name,
-                    next_due=built.status.next_due,
-                    status=built.status.summary,
-                    best_item=built.best_title,
-                    digest_path=f"{manager.id}/{as_of.isoformat()}.md",
-                )
-            )
-            if in_run():
-                create_markdown_artifact(
-                    key=f"digest-{manager.id.replace('_', '-')}",
-                    markdown=built.markdown,
-                    description=f"tipsheet digest for {manager.name}, {as_of.isoformat()}",
-                )
-            logger.info("digest for %s: %s", manager.id, path)
-            checkpoint("render")
-    finally:
-        con.close()
-    write_text_atomic(out_dir / "README.md", render_index(index, as_of))
-    return paths
+    return digests.write_digests(cfg, as_of, _publish_digest if in_run() else None, run_logger())
+
+
+def _publish_digest(manager, markdown: str, as_of: date) -> None:
+    create_markdown_artifact(
+        key=f"digest-{manager.id.replace('_', '-')}",
+        markdown=markdown,
+        description=f"tipsheet digest for {manager.name}, {as_of.isoformat()}",
+    )
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30])
@@ -218,27 +185,6 @@ def deliver_digests(cfg: Config, as_of: date, paths: list[str]) -> int:
             logger.warning("delivery of %s failed: %s", manager.id, error)
         sent += not errors
     return sent
-
-
-def ranking_inputs(con, cfg: Config, manager, as_of: date) -> ranking.Inputs:
-    relations = cfg.relations(manager)
-    since = reads.recent_window(as_of, cfg.settings.lookback_days)
-    return ranking.Inputs(
-        candidates=reads.candidates(con, list(relations), since),
-        last_contact=reads.last_contact(con, manager.id),
-        shared=reads.shared_articles(con, manager.id),
-        listed_before=reads.listed_before(con, manager.id, as_of),
-        postings=reads.postings(con, manager.company),
-        news=reads.candidates(con, [manager.company], since),
-    )
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write beside, then rename: a reader never sees half a digest."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def publish_failures(results: list[SourceResult]) -> None:

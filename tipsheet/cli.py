@@ -137,10 +137,17 @@ def digest(
     cfg = _config(config)
     if manager and manager not in {m.id for m in cfg.managers}:
         raise _fail(f"--manager: no manager {manager!r} in {config}", 2)
-    from flows.nightly import digest as digest_flow
+    from flows.digests import prefect_server_configured, rerender
+    from tipsheet.dates import today_in
 
+    day = _date(as_of, "--as-of")
     try:
-        paths = digest_flow(config_path=str(config), as_of=_date(as_of, "--as-of"))
+        if prefect_server_configured():  # the run and its artifacts show in that server's UI
+            from flows.nightly import digest as digest_flow
+
+            paths = digest_flow(config_path=str(config), as_of=day)
+        else:  # an ephemeral Prefect API would take seconds to start for a few files
+            paths = rerender(cfg, day or today_in(cfg.settings.timezone))
     except TipsheetError as exc:
         raise _fail(str(exc), 1) from None
     for p in paths:

@@ -1,0 +1,20 @@
+-- Full-text search kept up night by night. The fts extension's own index can only be
+-- rebuilt whole, which costs more every night as history grows; these tables take each
+-- new article's terms once (storage/search.py), and BM25 is computed at query time.
+DROP SCHEMA IF EXISTS fts_main_articles CASCADE;
+CREATE SEQUENCE search_doc_id START 1;
+CREATE SEQUENCE search_term_id START 1;
+CREATE TABLE search_docs (
+    docid       INTEGER NOT NULL,
+    article_id  VARCHAR NOT NULL,   -- one row per indexed article
+    len         INTEGER NOT NULL    -- terms kept (stopwords dropped)
+);
+CREATE TABLE search_dict (
+    termid  INTEGER NOT NULL,
+    term    VARCHAR NOT NULL        -- stemmed (Snowball english)
+);
+CREATE TABLE search_postings (
+    termid  INTEGER NOT NULL,
+    docid   INTEGER NOT NULL,
+    tf      INTEGER NOT NULL        -- occurrences of the term in title and text
+);
