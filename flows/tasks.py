@@ -27,6 +27,7 @@ from flows import digests
 from flows.workers import die_with_parent, spawned_pool
 from storage import db, reads, search, writes
 from tipsheet import analysis, facts
+from tipsheet.clusters import StoryIndex
 from tipsheet.config import Config, Fetch
 from tipsheet.dates import end_of_day
 from tipsheet.faults import checkpoint
@@ -142,19 +143,37 @@ def analyse(cfg: Config, as_of: date) -> dict:
             # a run killed in between finds them pending and indexes them afresh.
             with writes.transaction(con):
                 search.index_articles(con, [a["id"] for a in pending])
-            since = reads.recent_window(as_of, analysis.STORY_WINDOW_DAYS)
-            known = reads.story_rows(con, since)
+            stories = story_index(con, pending, as_of)
             if len(pending) < analysis.PARALLEL_MIN_ARTICLES:
-                result = analysis.analyse_articles(pending, cfg.companies, known)
+                result = analysis.analyse_articles(pending, cfg.companies, stories)
             else:
                 with analysis_pool(cfg) as pool:
-                    result = analysis.analyse_articles(pending, cfg.companies, known, pool)
+                    result = analysis.analyse_articles(pending, cfg.companies, stories, pool)
             writes.save_analysis(
-                con, result.article_ids, result.mentions, result.events, result.stories
+                con,
+                result.article_ids,
+                result.mentions,
+                result.events,
+                result.stories,
+                {i: stories.keys_of(i) for i in result.article_ids},
             )
     finally:
         con.close()
     return {"analysed": len(pending)}
+
+
+def story_index(con, pending: list[dict], as_of: date) -> StoryIndex:
+    """The stored stories these new articles can join: those sharing an LSH band key with
+    one of them, and every recent headline (see tipsheet/clusters.py)."""
+    since = reads.recent_window(as_of, analysis.STORY_WINDOW_DAYS)
+    unkeyed = reads.unkeyed_stories(con, since)  # stored before migration 006, once
+    if unkeyed:
+        with writes.transaction(con):
+            writes.save_story_keys(con, {i: StoryIndex.keys_for(t) for i, t in unkeyed})
+    index = StoryIndex()
+    bands = {b for a in pending for b in index.prepare(a["id"], analysis.story_text(a)).bands}
+    index.load(reads.story_candidates(con, sorted(bands), since), reads.story_headlines(con, since))
+    return index
 
 
 @task(cache_policy=NO_CACHE)

@@ -43,11 +43,45 @@ def unanalysed_articles(con) -> list[dict]:
     )
 
 
-def story_rows(con, since: datetime) -> list[tuple[str, str, str]]:
-    """(article id, story id, title and text) of analysed recent articles, to cluster against."""
+# What an article is clustered on: tipsheet.analysis.story_text, in SQL.
+STORY_TEXT = (
+    "coalesce(a.title, '') || chr(10) || coalesce(nullif(a.text, ''), nullif(a.summary, ''), '')"
+)
+
+
+def story_candidates(con, bands: list[int], since: datetime) -> list[tuple[str, str, str]]:
+    """(article id, story id, text) of analysed recent articles sharing any of these LSH
+    band keys: the only stored articles a new one with those keys can join by its text."""
+    if not bands:
+        return []
     return con.execute(
-        "SELECT id, story_id, coalesce(title, '') || '\n' || coalesce(text, '') FROM articles "
-        "WHERE story_id IS NOT NULL AND coalesce(published_at, fetched_at) >= ? ORDER BY id",
+        f"""
+        SELECT a.id, a.story_id, {STORY_TEXT} FROM articles a
+        WHERE a.story_id IS NOT NULL AND a.id IN (
+            SELECT article_id FROM (
+                SELECT article_id, unnest(bands) AS band FROM story_keys WHERE seen >= ?)
+            WHERE band IN (SELECT unnest(?::UINTEGER[])))
+        ORDER BY a.id
+        """,
+        [since, bands],
+    ).fetchall()
+
+
+def story_headlines(con, since: datetime) -> list[tuple[str, str]]:
+    """(headline key, story id) of analysed recent articles, in article id order."""
+    return con.execute(
+        "SELECT k.headline, a.story_id FROM story_keys k JOIN articles a ON a.id = k.article_id "
+        "WHERE k.seen >= ? AND k.headline IS NOT NULL AND a.story_id IS NOT NULL ORDER BY a.id",
+        [since],
+    ).fetchall()
+
+
+def unkeyed_stories(con, since: datetime) -> list[tuple[str, str]]:
+    """(article id, text) of analysed recent articles stored before story keys were."""
+    return con.execute(
+        f"SELECT a.id, {STORY_TEXT} FROM articles a WHERE a.story_id IS NOT NULL "
+        "AND coalesce(a.published_at, a.fetched_at) >= ? "
+        "AND a.id NOT IN (SELECT article_id FROM story_keys) ORDER BY a.id",
         [since],
     ).fetchall()
 

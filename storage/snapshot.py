@@ -3,8 +3,8 @@
 Copying the whole file every night costs more every night as history grows. So a snapshot
 that exists and has the live file's schema is brought up to date in place instead: the live
 connection attaches it and, in one transaction on the snapshot, writes what changed. The
-large tables that only grow (articles, their mentions and events, fetches, URL state, the
-search index) take only their new and changed rows; every other table, small by nature
+large tables that only grow (articles, their mentions, events and story keys, fetches, URL
+state, the search index) take only their new and changed rows; every other table, small by nature
 (runs, sources, digests ...), and any table this module does not know, is replaced whole.
 A missing snapshot, another schema, or a snapshot held open too long get a whole-file copy.
 """
@@ -43,8 +43,15 @@ _CHANGED_DOCS = """
     SELECT coalesce(d.docid, s.docid) AS docid FROM search_docs d
     FULL JOIN snap.search_docs s USING (docid) WHERE d.docid IS NULL OR s.docid IS NULL
 """
+_CHANGED_KEYS = """
+    SELECT coalesce(k.article_id, s.article_id) AS id FROM story_keys k
+    FULL JOIN snap.story_keys s USING (article_id)
+    WHERE k.article_id IS NULL OR s.article_id IS NULL
+    UNION SELECT id FROM _snap_articles
+"""
 _CHANGED = {
     "_snap_articles": _CHANGED_ARTICLES,
+    "_snap_keys": _CHANGED_KEYS,  # after _snap_articles: it reads it
     "_snap_urls": _CHANGED_URLS,
     "_snap_docs": _CHANGED_DOCS,
 }
@@ -53,6 +60,7 @@ _BY_KEY = {
     "articles": ("_snap_articles", "id", "id"),
     "mentions": ("_snap_articles", "id", "article_id"),
     "events": ("_snap_articles", "id", "article_id"),
+    "story_keys": ("_snap_keys", "id", "article_id"),
     "url_state": ("_snap_urls", "url", "url"),
     "search_docs": ("_snap_docs", "docid", "docid"),
     "search_postings": ("_snap_docs", "docid", "docid"),

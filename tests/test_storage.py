@@ -10,6 +10,7 @@ import pytest
 from storage import db, reads, search, writes
 from storage.lock import run_lock
 from storage.query import check_statement, run_query
+from tipsheet.clusters import StoryKeys
 from tipsheet.config import parse_config
 from tipsheet.errors import QueryRefused, RunInProgress, SchemaTooNew, StorageError
 from tipsheet.records import (
@@ -278,6 +279,7 @@ def test_snapshot_is_updated_in_place_to_equal_the_live_file(fresh_db, cfg, monk
         [Mention("a003", "contoso", 1, True, "Contoso acquires", "Contoso")],
         [Event("a003", "acquisition", "Contoso acquires", 0.9, "contoso")],
         {"a002": "a001", "a003": "a003"},
+        {"a003": StoryKeys("contoso acquires startup number three", [1, 2, 3])},
     )
     # as a page replacing a feed-only record does (writes.save_source_results)
     con.execute(
