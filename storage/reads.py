@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
+import pyarrow as pa
+
 from tipsheet.records import Validators
 
 
@@ -123,13 +125,19 @@ def events_by_article(con, article_ids: list[str]) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = defaultdict(list)
     if not article_ids:
         return out
-    for row in _dicts(
-        con.execute(
-            "SELECT article_id, event_type, evidence, confidence, company_id, in_lead FROM events "
-            "WHERE article_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY article_id, event_type",
-            [sorted(set(article_ids))],
+    # A joined Arrow table: a list parameter of thousands of ids is read far more slowly.
+    con.register("_event_ids", pa.table({"id": pa.array(sorted(set(article_ids)), pa.string())}))
+    try:
+        rows = _dicts(
+            con.execute(
+                "SELECT e.article_id, e.event_type, e.evidence, e.confidence, e.company_id, "
+                "e.in_lead FROM events e JOIN _event_ids i ON i.id = e.article_id "
+                "ORDER BY e.article_id, e.event_type"
+            )
         )
-    ):
+    finally:
+        con.unregister("_event_ids")
+    for row in rows:
         out[row["article_id"]].append(row)
     return out
 
