@@ -17,10 +17,13 @@ def _dicts(cursor) -> list[dict]:
 
 def fetch_state(con) -> tuple[dict[str, Validators], set[str]]:
     """Validators per URL and the canonical URLs of every stored article."""
+    # A stored page is never fetched again: its validators would only fill memory, night
+    # after night more of them.
     validators = {
         url: Validators(etag, lm, h, nxt)
         for url, etag, lm, h, nxt in con.execute(
-            "SELECT url, etag, last_modified, content_hash, next_fetch_after FROM url_state"
+            "SELECT url, etag, last_modified, content_hash, next_fetch_after FROM url_state "
+            "WHERE url NOT IN (SELECT url FROM articles WHERE origin = 'page')"
         ).fetchall()
     }
     # Pages that failed left a feed-only record: they are tried again while in the window.
