@@ -65,6 +65,8 @@ _BY_KEY = {
     "search_docs": ("_snap_docs", "docid", "docid"),
     "search_postings": ("_snap_docs", "docid", "docid"),
 }
+# Tables whose key comes from a sequence, rows stored in its order.
+_SEQUENCED = {"search_docs", "search_postings"}
 # Tables only ever appended to, in the order of an increasing column.
 _APPENDED = {"fetches": "run_id", "search_dict": "termid"}
 
@@ -130,8 +132,19 @@ def _update(con) -> None:
             if table in _BY_KEY:
                 temp, column, key = _BY_KEY[table]
                 keys = f"(SELECT {column} FROM {temp})"
-                con.execute(f"DELETE FROM snap.{table} WHERE {key} IN {keys}")
-                con.execute(f"INSERT INTO snap.{table} SELECT * FROM {table} WHERE {key} IN {keys}")
+                if not con.execute(f"SELECT count(*) FROM {temp}").fetchone()[0]:
+                    continue
+                # Keys only ever grow where a sequence gives them (docid): a range first,
+                # so the scan skips the row groups of older rows.
+                first = (
+                    f"{key} >= (SELECT min({column}) FROM {temp}) AND "
+                    if table in _SEQUENCED
+                    else ""
+                )
+                con.execute(f"DELETE FROM snap.{table} WHERE {first}{key} IN {keys}")
+                con.execute(
+                    f"INSERT INTO snap.{table} SELECT * FROM {table} WHERE {first}{key} IN {keys}"
+                )
             elif table in _APPENDED:
                 col = _APPENDED[table]
                 con.execute(
