@@ -10,7 +10,6 @@ import pytest
 from storage import db, reads, search, writes
 from storage.lock import run_lock
 from storage.query import check_statement, run_query
-from tipsheet.clusters import StoryKeys
 from tipsheet.config import parse_config
 from tipsheet.errors import QueryRefused, RunInProgress, SchemaTooNew, StorageError
 from tipsheet.records import (
@@ -243,61 +242,6 @@ def test_snapshot_is_a_readable_copy(fresh_db):
     ro = db.connect_read_only(snap)
     assert ro.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
     ro.close()
-
-
-def _all_rows(con, prefix: str = "") -> dict[str, list[tuple]]:
-    tables = [
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND schema_name = 'main'"
-        ).fetchall()
-    ]
-    return {t: con.execute(f"SELECT * FROM {prefix}{t} ORDER BY ALL").fetchall() for t in tables}
-
-
-def test_snapshot_is_updated_in_place_to_equal_the_live_file(fresh_db, cfg, monkeypatch):
-    from storage import snapshot
-
-    con, path = fresh_db
-    writes.sync_config(con, cfg)
-    source = cfg.sources()[0]
-    writes.save_source_results(
-        con, 1, [_result(source, [_article(1), _article(2)])], date(2026, 11, 2)
-    )
-    writes.save_analysis(con, ["a001"], [], [], {"a001": "a001"})
-    with writes.transaction(con):
-        search.index_articles(con, [])
-    db.write_snapshot(con, path)  # the first is a whole copy
-    copies = []
-    monkeypatch.setattr(snapshot, "_copy", lambda *a: copies.append(a))
-    # A night: new and changed articles, analysis, URL state, digests, an outreach.
-    writes.save_source_results(con, 2, [_result(source, [_article(3)])], date(2026, 11, 3))
-    writes.save_analysis(
-        con,
-        ["a002", "a003"],
-        [Mention("a003", "contoso", 1, True, "Contoso acquires", "Contoso")],
-        [Event("a003", "acquisition", "Contoso acquires", 0.9, "contoso")],
-        {"a002": "a001", "a003": "a003"},
-        {"a003": StoryKeys("contoso acquires startup number three", [1, 2, 3])},
-    )
-    # as a page replacing a feed-only record does (writes.save_source_results)
-    con.execute(
-        "UPDATE articles SET text = 'New text.', fetched_at = now(), analysed_at = NULL "
-        "WHERE id = 'a001'"
-    )
-    with writes.transaction(con):
-        search.index_articles(con, ["a001"])
-    writes.save_digest(con, "dana", date(2026, 11, 3), [], [])
-    writes.log_outreach(con, "dana", date(2026, 11, 3), "call", ["a003"])
-    writes.sync_config(con, cfg)
-    db.write_snapshot(con, path)
-    assert copies == []  # brought up to date in place, not copied
-    ro = db.connect_read_only(db.snapshot_path(path))
-    try:
-        assert _all_rows(ro) == _all_rows(con)
-    finally:
-        ro.close()
 
 
 def test_second_run_lock_fails_at_once(tmp_path):
