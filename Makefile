@@ -37,6 +37,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.orchestration --part cost
+	$(BIN)/python -m bench.longrun
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench.run --quick

@@ -236,6 +236,13 @@ def _bench(a: argparse.Namespace, tmp: Path) -> int:
             f"             {bare.what}, same pool and pages: {bare.wall_s:.1f} s = "
             f"{bare.per_page_s * 1000:.0f} ms per page per core (reference only)"
         )
+    if bare is not None:
+        lines.append(
+            f"             extract_article / bare trafilatura per page: "
+            f"{base.per_page_s / bare.per_page_s:.2f} (aim <= 1.3); pipeline {pipe_tp:.2f} "
+            f"articles/s vs bare trafilatura alone {bare.throughput:.2f}/s: ratio "
+            f"{pipe_tp / bare.throughput:.2f}"
+        )
     lines += [
         f"throughput   pipeline {pipe_tp:.2f} articles/s vs extract_article alone "
         f"{base.throughput:.2f}/s: ratio {pipe_tp / base.throughput:.2f} (aim >= 0.9); "
@@ -269,6 +276,7 @@ def _bench(a: argparse.Namespace, tmp: Path) -> int:
                 "extract_article_cpu_s": base.cpu_s,
                 "bare_trafilatura_per_page_s": bare.per_page_s if bare else None,
                 "throughput_ratio": pipe_tp / base.throughput,
+                "throughput_ratio_vs_bare": pipe_tp / bare.throughput if bare else None,
                 "peak_rss_mb": rss2[0],
                 "tasks_first": tasks1,
                 "tasks_second": tasks2,

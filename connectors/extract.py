@@ -5,8 +5,15 @@ A pure function of its inputs: no network, no module state, so it runs in a proc
 Choices, each measured on ../shared/corpus (see evals/extraction.py):
 - text: trafilatura in precision mode without comments; when that keeps less than half of
   what recall mode keeps, precision threw the article away (a page split in several
-  containers, a teaser block), so the recall text is taken instead. Hidden elements are
+  containers, a teaser block), so the recall text is taken instead. The recall pass runs
+  only where it can change the result: recall keeps no more than the text left after
+  trafilatura's cleaning, so a precision text over that share of it stands
+  (page_text_bound). Hidden elements are
   dropped first and a leading copy of the title and trailing promo lines are removed after.
+- speed: the page is parsed once and every step reads that one tree; trafilatura copies
+  what it prunes, and its metadata pass is run without the parts tipsheet does not store
+  (its own date search, categories, tags, licence), so a page costs little more than
+  trafilatura.extract alone (`make bench` prints both).
 - date: the page's own structured data first (JSON-LD datePublished, article:published_time
   and similar meta, <time> in the article header), htmldate only when those are absent.
   Never a date after the fetch, never a footer copyright year.
@@ -19,7 +26,6 @@ import codecs
 import json
 import logging
 import re
-from copy import deepcopy
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import lxml.html
@@ -27,7 +33,16 @@ import trafilatura
 from charset_normalizer import from_bytes
 from htmldate import find_date
 from lxml import etree
-from trafilatura.metadata import extract_metadata
+from trafilatura.metadata import (
+    META_URL,
+    examine_meta,
+    extract_author,
+    extract_meta_json,
+    extract_sitename,
+    extract_title,
+    extract_url,
+)
+from trafilatura.settings import MANUALLY_CLEANED, Document
 
 from tipsheet.errors import TipsheetError
 from tipsheet.records import ExtractedArticle
@@ -118,7 +133,7 @@ def extract_article(
     if tree is None:
         raise ExtractionError(f"unparseable HTML ({len(body)} bytes)")
     _drop_hidden(tree)
-    meta = extract_metadata(deepcopy(tree), default_url=url, extensive=False)
+    meta = page_metadata(tree, url)
     title = choose_title(tree, meta.title, meta.sitename)
     text = _extract_text(tree, url)
     text = _clean_lines(text, title)
@@ -253,18 +268,59 @@ def _drop_hidden(tree: lxml.html.HtmlElement) -> None:
 
 
 def _trafilatura_text(tree: lxml.html.HtmlElement, url: str, **options) -> str:
+    # trafilatura copies a tree it is given before pruning it: `tree` stays whole
     text = trafilatura.extract(
-        deepcopy(tree), url=url, include_comments=False, include_tables=True, **options
+        tree, url=url, include_comments=False, include_tables=True, **options
     )
     return text or ""
 
 
 def _extract_text(tree: lxml.html.HtmlElement, url: str) -> str:
     precise = _trafilatura_text(tree, url, favor_precision=True)
+    if len(precise) >= MIN_TEXT_CHARS and len(precise) >= RECALL_SWITCH_RATIO * page_text_bound(
+        tree
+    ):
+        return precise  # the recall text could not be long enough to be taken
     recall = _trafilatura_text(tree, url, favor_recall=True)
     if len(precise) < RECALL_SWITCH_RATIO * len(recall) or len(precise) < MIN_TEXT_CHARS:
         return recall
     return precise
+
+
+# What trafilatura's cleaning deletes before it extracts (its MANUALLY_CLEANED), and what
+# a reader never sees.
+_NOT_EXTRACTED = frozenset(MANUALLY_CLEANED) | {"script", "style", "template", "noscript", "head"}
+_BLOCK_MARGIN = 2  # characters trafilatura may add per element: a line break, a "| " cell
+
+
+def page_text_bound(tree: lxml.html.HtmlElement) -> int:
+    """About the most characters a trafilatura text of this page can have.
+
+    trafilatura's text is made of the words left after its cleaning, one space or line
+    break between them and at most a separator per element; its rescue pass may take
+    JSON-LD's articleBody instead. So: those words with one space each, a margin per
+    element, and the longest articleBody. Not a strict bound (readability, which trafilatura
+    consults, reads the page before cleaning), but on the 1,592 corpus pages no precision
+    text above RECALL_SWITCH_RATIO of it was ever replaced by the recall text.
+    """
+    body = tree.find("body")
+    body = tree if body is None else body
+    chars = len(" ".join((body.text or "").split()))
+    elements, stack = 0, [body]
+    while stack:
+        for child in stack.pop():
+            if child.tail:
+                chars += len(" ".join(child.tail.split())) + 1
+            if not isinstance(child.tag, str):  # a comment: only its tail shows
+                continue
+            elements += 1
+            if child.tag in _NOT_EXTRACTED:
+                continue
+            if child.text:
+                chars += len(" ".join(child.text.split())) + 1
+            stack.append(child)
+    bodies = [len(b) for b in tree.xpath("//script[@type='application/ld+json']/text()")]
+    return chars + _BLOCK_MARGIN * elements + max(bodies, default=0)
 
 
 def _norm(s: str) -> str:
@@ -338,6 +394,35 @@ def choose_title(tree: lxml.html.HtmlElement, fallback: str | None, site: str | 
     return h1s[0] if h1s else None
 
 
+def page_metadata(tree: lxml.html.HtmlElement, url: str | None) -> Document:
+    """trafilatura's extract_metadata, read from our tree, without its date (find_published
+    is ours), categories, tags and licence, which tipsheet does not store. None of the parts
+    kept changes the tree."""
+    meta = examine_meta(tree)
+    if meta.author and " " not in meta.author:
+        meta.author = None
+    try:
+        meta = extract_meta_json(tree, meta)
+    except Exception as exc:  # trafilatura's JSON-LD reader has bugs of its own
+        LOGGER.debug("JSON-LD metadata skipped: %s", exc)
+    if not meta.title:
+        meta.title = extract_title(tree)
+    if not meta.author:
+        meta.author = extract_author(tree)
+    if not meta.url:
+        meta.url = extract_url(tree, url)
+    if not meta.sitename:
+        meta.sitename = extract_sitename(tree)
+    if meta.sitename:
+        meta.sitename = meta.sitename.lstrip("@")
+        if meta.sitename and "." not in meta.sitename and not meta.sitename[0].isupper():
+            meta.sitename = meta.sitename.title()
+    elif meta.url and (m := META_URL.match(meta.url)):
+        meta.sitename = m[1]
+    meta.clean_and_trim()
+    return meta
+
+
 def _site_name(tree: lxml.html.HtmlElement, fallback: str | None) -> str | None:
     return _meta_content(tree, "og:site_name", "application-name") or fallback or None
 
@@ -400,15 +485,23 @@ def _jsonld_dates(tree: lxml.html.HtmlElement) -> list[str]:
     return [value for _, value in found]
 
 
+_DATE_META_ATTRS = ("property", "name", "itemprop", "http-equiv")
+
+
 def _meta_dates(tree: lxml.html.HtmlElement) -> list[str]:
-    values = []
-    for name in _DATE_META:
-        for attr in ("property", "name", "itemprop", "http-equiv"):
-            values += tree.xpath(
-                f"//meta[translate(@{attr},'ABCDEFGHIJKLMNOPQRSTUVWXYZ',"
-                f"'abcdefghijklmnopqrstuvwxyz')=$n]/@content",
-                n=name,
-            )
+    """Dated <meta> contents, by name in _DATE_META's order, then attribute, then position."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for el in tree.iter("meta"):
+        content = el.get("content")
+        if content is None:
+            continue
+        for attr in _DATE_META_ATTRS:
+            value = el.get(attr)
+            if value is not None:
+                found.setdefault((value.lower(), attr), []).append(content)
+    values = [
+        v for name in _DATE_META for attr in _DATE_META_ATTRS for v in found.get((name, attr), ())
+    ]
     values += tree.xpath("//*[@itemprop='datePublished']/@datetime")
     values += tree.xpath("//*[@itemprop='datePublished']/@content")
     return values
@@ -446,7 +539,7 @@ def find_published(
         if parsed and _plausible(parsed, latest):
             return parsed
     guess = find_date(
-        deepcopy(tree),
+        tree,  # htmldate copies a tree before pruning it
         extensive_search=True,
         original_date=True,
         outputformat="%Y-%m-%d",

@@ -5,7 +5,7 @@ no article is ranked with mentions or events from models trained on its fold. Fo
 the four scenarios (a hiring manager, their competitors and customers, each article judged
 0, 1 or 2 for a call), the weights are fitted on the other three scenarios only
 (leave-one-scenario-out) and passed to `tipsheet.ranking.score_candidates`, the function
-the nightly digest calls, on the rows `flows.tasks.ranking_inputs` reads.
+the nightly digest calls, on the rows `flows.digests.ranking_inputs` reads.
 
 - P@5: relevant (1 or 2) items among the top five, over scenarios with at least five
   relevant articles; nDCG@10 with gains 0/1/2.
@@ -22,7 +22,7 @@ import math
 from dataclasses import replace
 
 from evals.judgement import AS_OF, Stored
-from flows.tasks import ranking_inputs
+from flows.digests import ranking_inputs
 from storage import db, writes
 from tipsheet.config import load_config
 from tipsheet.ranking import score_candidates

@@ -16,11 +16,12 @@ from prefect import flow, get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import tasks
+from flows.digests import require_database
 from flows.progress import report
 from flows.workers import extraction_pool
 from storage.lock import run_lock
 from tipsheet.config import Config, load_config
-from tipsheet.errors import NothingRead, NothingStored
+from tipsheet.errors import NothingRead
 
 
 def run_night(cfg: Config, as_of: date, call: Callable, submit: Callable) -> dict:
@@ -93,13 +94,6 @@ def nightly(config_path: str = "config.yaml", as_of: date | None = None) -> dict
     if summary["nothing_read"]:  # the run is recorded: now fail, so a scheduler can alert
         raise NothingRead(summary["error"], summary)
     return summary
-
-
-def require_database(path: Path) -> None:
-    """Re-rendering reads what runs stored: with no database there is nothing to render,
-    and nothing is created."""
-    if not path.exists():
-        raise NothingStored(f"{path}: nothing stored yet (run `tipsheet run` first)")
 
 
 @flow(name="digest", log_prints=False)

@@ -3,15 +3,13 @@
 DuckDB lets one process hold a file for writing, and no other process may open it then
 (not even read-only). So the writer retries the lock for a bounded time, readers open,
 read and close at once, and every finished run leaves a snapshot copy that readers may use
-while the next run writes.
+while the next run writes (storage/snapshot.py).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
-import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from storage import snapshot
 from tipsheet.errors import DatabaseBusy, SchemaTooNew, StorageError
 
 LOGGER = logging.getLogger(__name__)
@@ -148,23 +147,9 @@ def migrate(con, path: Path) -> int:
 
 
 def snapshot_path(path: Path | str) -> Path:
-    path = Path(path)
-    return path.with_name(path.stem + ".snapshot" + path.suffix)
+    return snapshot.snapshot_path(path)
 
 
 def write_snapshot(con, path: Path | str) -> Path:
-    """Checkpoint, then copy the file beside it atomically, for readers during the next run.
-
-    The caller must close `con` afterwards; the copy is taken from the checkpointed file.
-    """
-    path = Path(path)
-    target = snapshot_path(path)
-    con.execute("CHECKPOINT")
-    tmp = target.with_name(target.name + ".tmp")
-    try:
-        shutil.copyfile(path, tmp)
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise StorageError(f"{target}: cannot write snapshot: {exc}") from None
-    return target
+    """The snapshot for readers during the next run (storage/snapshot.py)."""
+    return snapshot.write_snapshot(con, path)

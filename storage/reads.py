@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
+import pyarrow as pa
+
 from tipsheet.records import Validators
 
 
@@ -15,10 +17,13 @@ def _dicts(cursor) -> list[dict]:
 
 def fetch_state(con) -> tuple[dict[str, Validators], set[str]]:
     """Validators per URL and the canonical URLs of every stored article."""
+    # A stored page is never fetched again: its validators would only fill memory, night
+    # after night more of them.
     validators = {
         url: Validators(etag, lm, h, nxt)
         for url, etag, lm, h, nxt in con.execute(
-            "SELECT url, etag, last_modified, content_hash, next_fetch_after FROM url_state"
+            "SELECT url, etag, last_modified, content_hash, next_fetch_after FROM url_state "
+            "WHERE url NOT IN (SELECT url FROM articles WHERE origin = 'page')"
         ).fetchall()
     }
     # Pages that failed left a feed-only record: they are tried again while in the window.
@@ -43,11 +48,45 @@ def unanalysed_articles(con) -> list[dict]:
     )
 
 
-def story_rows(con, since: datetime) -> list[tuple[str, str, str]]:
-    """(article id, story id, title and text) of analysed recent articles, to cluster against."""
+# What an article is clustered on: tipsheet.analysis.story_text, in SQL.
+STORY_TEXT = (
+    "coalesce(a.title, '') || chr(10) || coalesce(nullif(a.text, ''), nullif(a.summary, ''), '')"
+)
+
+
+def story_candidates(con, bands: list[int], since: datetime) -> list[tuple[str, str, str]]:
+    """(article id, story id, text) of analysed recent articles sharing any of these LSH
+    band keys: the only stored articles a new one with those keys can join by its text."""
+    if not bands:
+        return []
     return con.execute(
-        "SELECT id, story_id, coalesce(title, '') || '\n' || coalesce(text, '') FROM articles "
-        "WHERE story_id IS NOT NULL AND coalesce(published_at, fetched_at) >= ? ORDER BY id",
+        f"""
+        SELECT a.id, a.story_id, {STORY_TEXT} FROM articles a
+        WHERE a.story_id IS NOT NULL AND a.id IN (
+            SELECT article_id FROM (
+                SELECT article_id, unnest(bands) AS band FROM story_keys WHERE seen >= ?)
+            WHERE band IN (SELECT unnest(?::UINTEGER[])))
+        ORDER BY a.id
+        """,
+        [since, bands],
+    ).fetchall()
+
+
+def story_headlines(con, since: datetime) -> list[tuple[str, str]]:
+    """(headline key, story id) of analysed recent articles, in article id order."""
+    return con.execute(
+        "SELECT k.headline, a.story_id FROM story_keys k JOIN articles a ON a.id = k.article_id "
+        "WHERE k.seen >= ? AND k.headline IS NOT NULL AND a.story_id IS NOT NULL ORDER BY a.id",
+        [since],
+    ).fetchall()
+
+
+def unkeyed_stories(con, since: datetime) -> list[tuple[str, str]]:
+    """(article id, text) of analysed recent articles stored before story keys were."""
+    return con.execute(
+        f"SELECT a.id, {STORY_TEXT} FROM articles a WHERE a.story_id IS NOT NULL "
+        "AND coalesce(a.published_at, a.fetched_at) >= ? "
+        "AND a.id NOT IN (SELECT article_id FROM story_keys) ORDER BY a.id",
         [since],
     ).fetchall()
 
@@ -89,13 +128,19 @@ def events_by_article(con, article_ids: list[str]) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = defaultdict(list)
     if not article_ids:
         return out
-    for row in _dicts(
-        con.execute(
-            "SELECT article_id, event_type, evidence, confidence, company_id, in_lead FROM events "
-            "WHERE article_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY article_id, event_type",
-            [sorted(set(article_ids))],
+    # A joined Arrow table: a list parameter of thousands of ids is read far more slowly.
+    con.register("_event_ids", pa.table({"id": pa.array(sorted(set(article_ids)), pa.string())}))
+    try:
+        rows = _dicts(
+            con.execute(
+                "SELECT e.article_id, e.event_type, e.evidence, e.confidence, e.company_id, "
+                "e.in_lead FROM events e JOIN _event_ids i ON i.id = e.article_id "
+                "ORDER BY e.article_id, e.event_type"
+            )
         )
-    ):
+    finally:
+        con.unregister("_event_ids")
+    for row in rows:
         out[row["article_id"]].append(row)
     return out
 

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 import duckdb
 import pyarrow as pa
 
+from tipsheet.clusters import StoryKeys
 from tipsheet.config import Config
 from tipsheet.errors import StorageError
 from tipsheet.faults import checkpoint
@@ -257,8 +258,12 @@ def save_analysis(
     mentions: Sequence[Mention],
     events: Sequence[Event],
     stories: dict[str, str],
+    keys: dict[str, StoryKeys] | None = None,
 ) -> None:
-    """Replace the analysis of these articles and mark them analysed, atomically."""
+    """Replace the analysis of these articles and mark them analysed, atomically.
+
+    keys: each article's story keys (tipsheet/clusters.py), for the next nights' clustering.
+    """
     if not article_ids:
         return
     ids = pa.table({"id": list(article_ids)})
@@ -280,10 +285,37 @@ def save_analysis(
             con.execute(
                 "UPDATE articles SET analysed_at = ? WHERE id IN (SELECT id FROM _ids)", [_now()]
             )
+            con.execute("DELETE FROM story_keys WHERE article_id IN (SELECT id FROM _ids)")
+            save_story_keys(con, keys or {})
             checkpoint("analyse")
         finally:
             con.unregister("_ids")
             con.unregister("_stories")
+
+
+def save_story_keys(con, keys: dict[str, StoryKeys]) -> None:
+    """Store articles' story keys, dated by the article as the story window dates it."""
+    if not keys:
+        return
+    rows = pa.table(
+        {
+            "id": list(keys),
+            "headline": [k.headline for k in keys.values()],
+            "bands": [k.bands for k in keys.values()],
+        },
+        schema=pa.schema(
+            [("id", pa.string()), ("headline", pa.string()), ("bands", pa.list_(pa.uint32()))]
+        ),
+    )
+    con.register("_keys", rows)
+    try:
+        con.execute(
+            "INSERT INTO story_keys (article_id, seen, headline, bands) "
+            "SELECT k.id, coalesce(a.published_at, a.fetched_at), k.headline, k.bands "
+            "FROM _keys k JOIN articles a ON a.id = k.id"
+        )
+    finally:
+        con.unregister("_keys")
 
 
 def save_digest(

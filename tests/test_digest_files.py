@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
+from flows.digests import write_texts_atomic
 from flows.nightly import digest as digest_flow
-from flows.tasks import write_texts_atomic
 from tipsheet.config import load_config
 
 pytestmark = pytest.mark.slow

@@ -168,9 +168,38 @@ def test_fts_search_works_offline(fresh_db, cfg):
     arts = [_article(1), _article(2)]
     arts[1].title, arts[1].text = "Weather report", "Rain expected over the harbour."
     writes.save_source_results(con, 1, [_result(source, arts)], date(2026, 11, 2))
-    search.rebuild_index(con)
+    with writes.transaction(con):
+        assert search.index_articles(con, []) == 2
+        assert search.index_articles(con, []) == 0  # each article's terms are added once
     hits = search.search(con, "acquisition startup")
     assert [h[1] for h in hits] == ["a001"]
+    # A new text replaces the article's terms instead of adding to them.
+    con.execute("UPDATE articles SET text = 'Heavy rain again.' WHERE id = 'a001'")
+    with writes.transaction(con):
+        assert search.index_articles(con, ["a001"]) == 1
+    assert {h[1] for h in search.search(con, "rain")} == {"a001", "a002"}
+    assert search.search(con, "data platforms") == []  # words of the old text only
+
+
+def test_search_scores_are_the_fts_extensions_bm25(fresh_db, cfg):
+    con, _ = fresh_db
+    source = cfg.sources()[0]
+    arts = [_article(i) for i in range(1, 6)]
+    for i, a in enumerate(arts):
+        a.text = " ".join(["harbour"] * (i + 1) + ["cranes", "rain"] * (5 - i))
+    writes.save_source_results(con, 1, [_result(source, arts)], date(2026, 11, 2))
+    with writes.transaction(con):
+        search.index_articles(con, [])
+    ours = [(round(s, 9), i) for s, i, *_ in search.search(con, "harbour rains")]
+    con.execute(
+        "PRAGMA create_fts_index('articles', 'id', 'title', 'text', stemmer = 'english', "
+        "stopwords = 'english')"
+    )
+    theirs = con.execute(
+        "SELECT round(s, 9), id FROM (SELECT id, fts_main_articles.match_bm25(id, "
+        "'harbour rains') AS s FROM articles) WHERE s IS NOT NULL ORDER BY s DESC, id"
+    ).fetchall()
+    assert ours == [tuple(r) for r in theirs] and len(ours) == 5
 
 
 @pytest.mark.parametrize(

@@ -28,14 +28,14 @@ class AnalysisResult:
 def analyse_articles(
     articles: list[dict],
     companies: dict[str, Company],
-    known_stories: list[tuple[str, str, str]],
+    known_stories: list[tuple[str, str, str]] | StoryIndex,
     pool: Executor | None = None,
     models: Models | None = None,
 ) -> AnalysisResult:
     """articles: dicts with id, title, text, summary and source_company (the source's company).
 
     known_stories: (article id, story id, text) of recent analysed articles, so a new copy
-    of an older press release joins its story.
+    of an older press release joins its story; or a StoryIndex already loaded with them.
 
     pool: an executor whose workers ran `tipsheet.facts.init_worker` with these companies;
     mentions and events are then found there, while this process assigns stories, one
@@ -52,16 +52,23 @@ def analyse_articles(
         facts: Iterator[Facts] = (finder.facts(a) for a in articles)
     else:
         facts = _pooled_facts(pool, articles)
-    index = StoryIndex.from_rows(known_stories)
-    stories = {
-        a["id"]: index.assign(a["id"], f"{a.get('title') or ''}\n{_text(a)}") for a in articles
-    }
+    index = (
+        known_stories
+        if isinstance(known_stories, StoryIndex)
+        else StoryIndex.from_rows(known_stories)
+    )
+    stories = {a["id"]: index.assign(a["id"], story_text(a)) for a in articles}
     result = AnalysisResult(stories=stories)
     for a, (mentions, events) in zip(articles, facts, strict=True):
         result.article_ids.append(a["id"])
         result.mentions.extend(mentions)
         result.events.extend(events)
     return result
+
+
+def story_text(article: dict) -> str:
+    """What an article is clustered on (reads.STORY_TEXT is the same, in SQL)."""
+    return f"{article.get('title') or ''}\n{_text(article)}"
 
 
 def _text(article: dict) -> str:

@@ -205,14 +205,18 @@ def digest(
     cfg = _config(config)
     if manager and manager not in {m.id for m in cfg.managers}:
         raise _fail(f"--manager: no manager {manager!r} in {config}", 2)
-    day = _date(as_of, "--as-of")
-    from flows.nightly import digest as digest_flow
-    from flows.nightly import require_database
+    from flows.digests import prefect_server_configured, require_database, rerender
 
+    day = _date(as_of, "--as-of")
     try:
-        require_database(Path(cfg.settings.database))  # before Prefect starts: one line
-        _quiet_console()
-        paths = digest_flow(config_path=str(config), as_of=day)
+        require_database(Path(cfg.settings.database))  # before anything starts: one line
+        if prefect_server_configured():  # the run and its artifacts show in that server's UI
+            from flows.nightly import digest as digest_flow
+
+            _quiet_console()
+            paths = digest_flow(config_path=str(config), as_of=day)
+        else:  # an ephemeral Prefect API would take seconds to start for a few files
+            paths = rerender(cfg, day or cfg.settings.current_date())
     except TipsheetError as exc:
         raise _fail(str(exc), 1) from None
     except OSError as exc:
@@ -275,7 +279,7 @@ def feedback(
     cfg = _config(config)
     if manager not in {m.id for m in cfg.managers}:
         raise _fail(f"MANAGER: no manager {manager!r} in {config}", 2)
-    from flows.nightly import require_database
+    from flows.digests import require_database
 
     try:
         require_database(Path(cfg.settings.database))
@@ -330,7 +334,7 @@ def outreach(
         _not_after_today(day, cfg, "--on")
     if set_id is not None and day is None and note is None:
         raise _fail("--set: give --on DATE and/or --note TEXT", 2)
-    from flows.nightly import require_database
+    from flows.digests import require_database
 
     try:
         require_database(Path(cfg.settings.database))

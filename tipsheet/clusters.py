@@ -13,6 +13,14 @@ joins that story even when its text cannot be compared.
 A story's id is the id of the first article seen in it, so ids stay stable across nights:
 `StoryIndex.from_rows` rebuilds the index from stored (article_id, story_id, text) rows and
 `assign` places new articles in existing stories or starts new ones.
+
+Hashing every recent article's text again each night would cost more than the night's own
+articles. So each assigned article leaves its keys (`StoryKeys`: its normalised headline and
+one 32-bit key per LSH band), which the nightly flow stores. The next night computes the
+keys of its new articles (`prepare`), looks up the stored articles sharing a band key (the
+only ones MinHash LSH could return as candidates) and rebuilds the index from those and
+from every recent headline (`from_rows(rows, headlines)`): the same stories, for the cost
+of the new articles.
 """
 
 from __future__ import annotations
@@ -20,7 +28,8 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from hashlib import sha1
+from dataclasses import dataclass
+from hashlib import blake2b, sha1
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -114,6 +123,30 @@ def _sorted_tokens(key: str) -> str:
     return " ".join(sorted(key.split()))
 
 
+# The band layout MinHashLSH picks for our threshold and permutations (b bands of r rows).
+_LAYOUT = MinHashLSH(threshold=CANDIDATE_THRESHOLD, num_perm=NUM_PERM)
+BANDS, ROWS = _LAYOUT.b, _LAYOUT.r
+
+
+def band_keys(signature: MinHash | None) -> list[int]:
+    """One 32-bit key per LSH band: two articles LSH pairs share a band's rows, so a key."""
+    if signature is None:
+        return []
+    values = signature.hashvalues
+    return [
+        int.from_bytes(blake2b(values[i * ROWS : (i + 1) * ROWS].tobytes(), digest_size=4).digest())
+        for i in range(BANDS)
+    ]
+
+
+@dataclass(frozen=True)
+class StoryKeys:
+    """What the next nights need of an article to cluster against it, without its text."""
+
+    headline: str | None
+    bands: list[int]
+
+
 class StoryIndex:
     """Stories seen so far; assigns each new article to one (incremental across nights)."""
 
@@ -128,14 +161,49 @@ class StoryIndex:
         # The same headlines in the same order, tokens sorted, for the fuzzy match.
         self._headline_tokens: list[str] = []
         self._headline_story: list[str] = []
+        self._prepared: dict[str, tuple[np.ndarray, MinHash | None]] = {}
+        self._keys: dict[str, StoryKeys] = {}
 
     @classmethod
-    def from_rows(cls, rows: Iterable[tuple[str, str, str]], threshold: float = 0.8) -> StoryIndex:
-        """Rebuild from stored (article_id, story_id, text) rows, keeping their story ids."""
+    def from_rows(
+        cls,
+        rows: Iterable[tuple[str, str, str]],
+        threshold: float = 0.8,
+        headlines: Iterable[tuple[str, str]] = (),
+    ) -> StoryIndex:
+        """Rebuild from stored (article_id, story_id, text) rows, keeping their story ids.
+
+        headlines: (headline key, story id) of known articles, in the order their rows would
+        come: the index then matches headlines against all of them, while `rows` need only
+        hold the articles whose band keys a new article shares.
+        """
         index = cls(threshold)
-        for article_id, story_id, text in rows:
-            index._add(article_id, text, story_id)
+        index.load(rows, headlines)
         return index
+
+    def load(
+        self, rows: Iterable[tuple[str, str, str]], headlines: Iterable[tuple[str, str]] = ()
+    ) -> None:
+        """Add known articles and headlines (see from_rows)."""
+        for key, story_id in headlines:
+            self._add_headline(key, story_id)
+        for article_id, story_id, text in rows:
+            self._add(article_id, text, story_id)
+
+    def prepare(self, article_id: str, text: str) -> StoryKeys:
+        """The keys of an article about to be assigned; `assign` reuses the work."""
+        prepared = self._prepared.get(article_id) or _prepared(text)
+        self._prepared[article_id] = prepared
+        return StoryKeys(headline_key(text), band_keys(prepared[1]))
+
+    @staticmethod
+    def keys_for(text: str) -> StoryKeys:
+        """The keys of a stored article's text, for articles stored before keys were."""
+        return StoryKeys(headline_key(text), band_keys(_prepared(text)[1]))
+
+    def keys_of(self, article_id: str) -> StoryKeys | None:
+        """The keys of an article this index assigned, to store for the next nights."""
+        return self._keys.get(article_id)
 
     def __len__(self) -> int:
         return len(self._story)
@@ -154,7 +222,7 @@ class StoryIndex:
         """The story of a new article (an existing one, or its own id); idempotent."""
         if article_id in self._story:
             return self._story[article_id]
-        fingerprints, signature = _prepared(text)
+        fingerprints, signature = self._prepared.pop(article_id, None) or _prepared(text)
         best: tuple[float, int, str] | None = None
         if signature is not None:
             for other in self._lsh.query(signature):
@@ -166,6 +234,7 @@ class StoryIndex:
                         best = key
         story = self._story[best[2]] if best else self._by_headline(text) or article_id
         self._add(article_id, text, story, (fingerprints, signature))
+        self._keys[article_id] = StoryKeys(headline_key(text), band_keys(signature))
         return story
 
     def _by_headline(self, text: str) -> str | None:
@@ -199,12 +268,16 @@ class StoryIndex:
         self._story[article_id] = story_id
         self._order[article_id] = len(self._order)
         key = headline_key(text)
-        if key is not None and key not in self._headlines:
+        if key is not None:
+            self._add_headline(key, story_id)
+        if signature is not None:
+            self._lsh.insert(article_id, signature)
+
+    def _add_headline(self, key: str, story_id: str) -> None:
+        if key not in self._headlines:
             self._headlines[key] = story_id
             self._headline_tokens.append(_sorted_tokens(key))
             self._headline_story.append(story_id)
-        if signature is not None:
-            self._lsh.insert(article_id, signature)
 
 
 def cluster(articles: list[tuple[str, str]], threshold: float = 0.8) -> dict[str, str]:

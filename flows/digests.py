@@ -1,0 +1,253 @@
+"""Digests from stored data: rank, render, write. No Prefect imported here.
+
+The nightly flow calls this through its `write_digests` task (flows/tasks.py), which adds
+Prefect's markdown artifacts. `tipsheet digest` calls it directly when no Prefect server is
+configured: re-rendering three markdown files should not wait for an ephemeral API to start.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tomllib
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from flows.progress import report
+from storage import db, reads, writes
+from storage.lock import run_lock
+from tipsheet import ranking
+from tipsheet.config import Config, Manager
+from tipsheet.digest import IndexRow, render_index
+from tipsheet.errors import DigestWriteError, NothingStored
+from tipsheet.faults import checkpoint
+from tipsheet.html_digest import (
+    html_path,
+    new_since,
+    render_digest_html,
+    render_index_html,
+)
+from tipsheet.reminders import Reminder, render_ics
+from tipsheet.trends import trends_for, week_starts
+
+LOGGER = logging.getLogger(__name__)
+
+# publish(manager, markdown, as_of): hands a rendered digest to the orchestrator, if any
+Publish = Callable[[Manager, str, date], None]
+
+
+def write_digests(
+    cfg: Config, as_of: date, publish: Publish | None = None, logger=LOGGER
+) -> list[str]:
+    """Each manager's digest as markdown and HTML (both or neither), then the index pages
+    and the calendar of calls due."""
+    out_dir = Path(cfg.settings.digests_dir)
+    con = db.connect(cfg.settings.database)
+    paths, index = [], []
+    report("digests", 0, total=len(cfg.managers))
+    try:
+        failing = [s for s in reads.source_status(con) if s["active"] and s["failing_runs"] >= 2]
+        unread = reads.nothing_read_on(con, as_of)
+        notice = nothing_read_notice(*unread) if unread else None
+        for manager in cfg.managers:
+            inputs = ranking_inputs(con, cfg, manager, as_of)
+            built = ranking.build_digest(
+                cfg, manager, as_of, inputs, _failing_for(cfg, manager, failing), notice
+            )
+            html = render_digest_html(
+                built.page,
+                new_items=new_since(built.items, inputs.candidates, inputs.listed_before),
+                old_signals=reads.signals_before(con, manager.id, as_of),
+                previous=reads.previous_digest(con, manager.id, as_of),
+                trends=manager_trends(con, cfg, manager, as_of),
+            )
+            relative = f"{manager.id}/{as_of.isoformat()}.md"
+            path = out_dir / relative
+            save_digest_unit(
+                con,
+                manager.id,
+                as_of,
+                built,
+                {path: built.markdown, out_dir / html_path(relative): html},
+            )
+            paths.append(str(path))
+            index.append(
+                IndexRow(
+                    manager_id=manager.id,
+                    manager_name=manager.name,
+                    company_name=cfg.companies[manager.company].name,
+                    next_due=built.status.next_due,
+                    status=built.status.summary,
+                    best_item=built.best_title,
+                    digest_path=relative,
+                )
+            )
+            if publish is not None:
+                publish(manager, built.markdown, as_of)
+            logger.info("digest for %s: %s", manager.id, path)
+            report("digests", 1)
+            checkpoint("render")
+    finally:
+        con.close()
+    files = {
+        out_dir / "README.md": render_index(index, as_of, notice),
+        out_dir / "index.html": render_index_html(index, as_of),
+        out_dir / "contacts.ics": render_ics([reminder(r) for r in index], as_of),
+    }
+    try:
+        write_texts_atomic(files)
+    except OSError as exc:
+        raise DigestWriteError(f"{out_dir}: cannot write the index: {_reason(exc)}") from None
+    return paths
+
+
+def require_database(path: Path) -> None:
+    """Re-rendering reads what runs stored: with no database there is nothing to render,
+    and nothing is created."""
+    if not path.exists():
+        raise NothingStored(f"{path}: nothing stored yet (run `tipsheet run` first)")
+
+
+def rerender(cfg: Config, as_of: date) -> list[str]:
+    """`tipsheet digest` without Prefect: the same writing, under the run lock."""
+    with run_lock(Path(cfg.settings.database)):
+        return write_digests(cfg, as_of)
+
+
+def nothing_read_notice(failed: int, total: int) -> str:
+    return (
+        f"No source could be read on this night ({failed} of {total} sources failed): "
+        "nothing here is new, and this is not a quiet night. See `tipsheet sources`."
+    )
+
+
+def _failing_for(cfg: Config, manager, failing: list[dict]) -> list[tuple[str, int, str]]:
+    """The failing sources that feed this manager's digest: its companies' and the industry's."""
+    companies = cfg.relations(manager)
+    return [
+        (s["url"], s["failing_runs"], s["last_error"] or s["last_status"] or "")
+        for s in failing
+        if s["company_id"] is None or s["company_id"] in companies
+    ]
+
+
+def save_digest_unit(con, manager_id: str, as_of: date, built, files: dict[Path, str]) -> None:
+    """A digest's rows and its files (markdown and HTML), all or none.
+
+    The files are written beside their final names first; the rows' transaction renames
+    them into place as its last step, so files that cannot be written store no row, and
+    rows that cannot be stored leave the previous files as they were.
+    """
+    staged: dict[Path, Path] = {}
+    try:
+        for path, text in files.items():
+            staged[path] = write_beside(path, text)
+    except OSError as exc:
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
+        folder = next(iter(files)).parent
+        raise DigestWriteError(f"{folder}: cannot write the digest: {_reason(exc)}") from None
+
+    def rename() -> None:
+        for path, tmp in staged.items():
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:
+                raise DigestWriteError(f"{path}: cannot write the digest: {_reason(exc)}") from None
+
+    try:
+        writes.save_digest(con, manager_id, as_of, built.item_rows, built.signal_rows, rename)
+    finally:
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
+def reminder(row: IndexRow) -> Reminder:
+    return Reminder(
+        manager_id=row.manager_id,
+        manager_name=row.manager_name,
+        company_name=row.company_name,
+        due=row.next_due,
+        status=row.status,
+        best_item=row.best_item,
+        digest_path=html_path(row.digest_path),
+    )
+
+
+def manager_trends(con, cfg: Config, manager, as_of: date) -> list:
+    relations = cfg.relations(manager)
+    daily = reads.daily_activity(con, list(relations), week_starts(as_of)[0], as_of)
+    names = {c: cfg.companies[c].name for c in relations}
+    return trends_for(relations, names, daily, as_of)
+
+
+def ranking_inputs(con, cfg: Config, manager, as_of: date) -> ranking.Inputs:
+    relations = cfg.relations(manager)
+    since = reads.recent_window(as_of, cfg.settings.lookback_days)
+    return ranking.Inputs(
+        candidates=reads.candidates(con, list(relations), since),
+        last_contact=reads.last_contact(con, manager.id),
+        shared=reads.shared_articles(con, manager.id),
+        listed_before=reads.listed_before(con, manager.id, as_of),
+        postings=reads.postings(con, manager.company),
+        news=reads.candidates(con, [manager.company], since),
+        feedback=reads.feedback(con, manager.id),
+    )
+
+
+def write_beside(path: Path, text: str) -> Path:
+    """Write `text` to a hidden file beside `path`, for a rename into place; returns it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write beside, then rename: a reader never sees half a digest."""
+    write_texts_atomic({path: text})
+
+
+def write_texts_atomic(files: dict[Path, str]) -> None:
+    """Write every file beside its place, then rename them all.
+
+    Files that belong together (the index pages and the calendar) appear together: if any
+    write fails (a full disk, no permission), none replaces what was there.
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, text in files.items():
+            staged.append((write_beside(path, text), path))
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, path in staged:
+        os.replace(tmp, path)
+
+
+def prefect_server_configured(env: dict[str, str] | None = None) -> bool:
+    """Whether Prefect would talk to a server (PREFECT_API_URL in the environment or in the
+    active profile) rather than start an ephemeral one. Read without importing Prefect,
+    which alone takes seconds."""
+    env = os.environ if env is None else env
+    if env.get("PREFECT_API_URL"):
+        return True
+    home = Path(env.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+    profiles = Path(env.get("PREFECT_PROFILES_PATH") or home / "profiles.toml").expanduser()
+    try:
+        data = tomllib.loads(profiles.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+    active = env.get("PREFECT_PROFILE") or data.get("active") or "ephemeral"
+    profile = data.get("profiles", {}).get(active, {})
+    return bool(isinstance(profile, dict) and profile.get("PREFECT_API_URL"))
