@@ -53,7 +53,7 @@ def write_digests(
         for manager in cfg.managers:
             inputs = ranking_inputs(con, cfg, manager, as_of)
             built = ranking.build_digest(
-                cfg, manager, as_of, inputs, _failing_for(cfg, manager, failing), notice
+                cfg, manager, as_of, inputs, _failing_for(cfg, manager, failing), notice=notice
             )
             html = render_digest_html(
                 built.page,

@@ -283,10 +283,10 @@ def test_digest_with_no_database_says_so_and_creates_nothing(tmp_path):
 def test_demo_commands_default_to_the_demos_day(demo_copy):
     cfg = str(demo_copy / "config.yaml")
     digests = demo_copy / "digests" / "dana-kim"
-    before = sorted(p.name for p in digests.iterdir())
+    before = sorted(p.name for p in digests.glob("*.md"))
     result = _run("digest", "--config", cfg)
     assert result.exit_code == 0, result.stdout + result.stderr
-    assert sorted(p.name for p in digests.iterdir()) == before == ["2026-11-20.md"]
+    assert sorted(p.name for p in digests.glob("*.md")) == before == ["2026-11-20.md"]
     logged = _run("contacted", "dana-kim", "--config", cfg)
     assert logged.exit_code == 0 and "2026-11-20" in logged.stdout
 

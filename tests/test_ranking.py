@@ -115,7 +115,7 @@ def test_lines_are_distinct_and_message_waits_when_too_soon():
         row(f"a{i}", "quarry", f"Quarry Systems deal number {i}", "partnership") for i in range(3)
     ]
     built = build_digest(
-        CFG, CFG.managers[0], TODAY, inputs(rows, last_contact=date(2026, 11, 15)), [], W
+        CFG, CFG.managers[0], TODAY, inputs(rows, last_contact=date(2026, 11, 15)), [], weights=W
     )
     whys = [i.why for i in built.items if i.worth_call]
     assert len(whys) == 3 and len(set(whys)) == 3

@@ -249,8 +249,8 @@ def build_digest(
     as_of: date,
     inputs: Inputs,
     failing: list[tuple[str, int, str]],
-    weights: Weights | None = None,
     notice: str | None = None,
+    weights: Weights | None = None,
 ) -> Built:
     tz = cfg.settings.timezone
     rows = score_candidates(cfg, manager, as_of, inputs, weights)
