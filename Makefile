@@ -7,7 +7,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: install demo test lint format run bench bench-quick eval train serve clean
+.PHONY: install demo test lint layers format run bench bench-quick eval train serve clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -31,7 +31,14 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint
+# The import contracts in pyproject.toml, checked on the tree a wheel holds (build/layers),
+# where the top-level folders sit inside the tipsheet namespace as they do when installed.
+layers: $(STAMP)
+	rm -rf build/layers
+	$(BIN)/python -W ignore -c "from setuptools import setup; setup()" -q build_py --build-lib build/layers
+	cd build/layers && ../../$(BIN)/lint-imports --config ../../pyproject.toml --no-cache
+
+test: lint layers
 	$(BIN)/pytest
 
 bench: $(STAMP)
@@ -45,12 +52,12 @@ bench-quick: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/python -m evals.run
 
-# Rebuilds tipsheet/models/ from ../shared/corpus (seeded; commit the result).
+# Rebuilds core/models/ from ../shared/corpus (seeded; commit the result).
 train: $(STAMP)
 	$(BIN)/python -m training.train
 
 serve: $(STAMP)
-	$(BIN)/python -m flows.serve
+	$(BIN)/python -m tipsheet.serve
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache
+	rm -rf $(VENV) build demo-output .pytest_cache

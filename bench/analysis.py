@@ -14,8 +14,8 @@ import argparse
 import sys
 import time
 
-from tipsheet.config import Company
-from tipsheet.facts import FactFinder
+from tipsheet.core.config import Company
+from tipsheet.core.facts import FactFinder
 from training import corpus
 
 

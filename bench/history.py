@@ -18,11 +18,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
-from storage import db, search, writes
-from tipsheet.clusters import BANDS, StoryKeys, headline_key
-from tipsheet.config import Config
-from tipsheet.records import Article, Event, FetchLog, Mention, SourceResult, Validators
-from tipsheet.urls import article_id
+from tipsheet.core.clusters import BANDS, StoryKeys, headline_key
+from tipsheet.core.config import Config
+from tipsheet.core.records import Article, Event, FetchLog, Mention, SourceResult, Validators
+from tipsheet.core.urls import article_id
+from tipsheet.storage import db, search, writes
 
 WORDS_PER_ARTICLE = (250, 650)  # a news article's length, in words
 # The search index takes a month of nights at a time: the same rows as night by night, with

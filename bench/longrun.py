@@ -25,6 +25,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from tipsheet import telemetry
+
 REPO = Path(__file__).resolve().parents[1]
 READERS = (
     ("digest", []),
@@ -49,8 +51,7 @@ def _args(argv):
 
 def main(argv: list[str] | None = None) -> int:
     a = _args(argv)
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    telemetry.quiet()
     tmp = Path(tempfile.mkdtemp(prefix="tipsheet-longrun-"))
     try:
         return _bench(a, tmp)
@@ -65,7 +66,7 @@ class _Timed:
     """Wraps storage.db.write_snapshot to time it inside the night."""
 
     def __init__(self):
-        from storage import db
+        from tipsheet.storage import db
 
         self.db, self.original, self.seconds = db, db.write_snapshot, []
 
@@ -85,7 +86,7 @@ class _Timed:
 
 
 def _night(config: Path, measure) -> tuple[dict, object, float]:
-    from flows.plain import nightly_plain
+    from tipsheet.plain import nightly_plain
 
     with _Timed() as snap:
         before = measure.Usage.now()
@@ -125,8 +126,8 @@ def _reader_seconds(config: Path, runs: int = 3) -> dict[str, float]:
 def _bench(a, tmp: Path) -> int:
     from bench import history, measure, world
     from bench.web import LatencyWeb
-    from storage import db
-    from tipsheet.config import load_config
+    from tipsheet.core.config import load_config
+    from tipsheet.storage import db
 
     files = world.corpus_pages(world.corpus_dir(REPO), a.pages)
     plan = world.plan(files, a.hosts, a.feeds)

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import trafilatura
 
-from connectors.extract import ExtractionError, extract_article
+from tipsheet.connectors.extract import ExtractionError, extract_article
 
 IN_FLIGHT_PER_WORKER = 4  # pages queued per worker: enough to never starve it
 
@@ -57,7 +57,7 @@ def _bare(body: bytes, url: str, fetched_at: datetime):
 def _flow_pool(workers: int) -> ProcessPoolExecutor:
     """The pool the nightly flow extracts in (same start method and initializer)."""
     try:
-        from flows.workers import extraction_pool
+        from tipsheet.flows.workers import extraction_pool
     except ImportError:  # older flows: a default ProcessPoolExecutor
         return ProcessPoolExecutor(max_workers=workers)
     return extraction_pool(workers)
@@ -65,9 +65,9 @@ def _flow_pool(workers: int) -> ProcessPoolExecutor:
 
 def flow_workers() -> int:
     try:
-        from flows.workers import extract_workers
+        from tipsheet.flows.workers import extract_workers
     except ImportError:
-        from flows.tasks import extract_workers
+        from tipsheet.flows.tasks import extract_workers
     return extract_workers()
 
 

@@ -37,9 +37,10 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from demo.server import DemoWeb
-from demo.world import CONFIG_PATH, DEMO_TODAY
-from flows import serve
+from tipsheet import serve
+from tipsheet.demo.server import DemoWeb
+from tipsheet.demo.world import CONFIG_PATH, DEMO_TODAY
+from tipsheet.telemetry import QUIET_ENV
 
 RUN_TIMEOUT_S = 300
 SYNTHETIC_NET = "127.0.1"  # hosts at 127.0.1.1-250: clear of the demo web's 127.0.0.2-9
@@ -87,9 +88,9 @@ def _child(mode: str, arg: str) -> None:
     """Runs in a fresh process; prints one JSON line with its timings."""
     started = time.perf_counter()
     if mode == "plain":
-        from flows.plain import nightly_plain as run
+        from tipsheet.plain import nightly_plain as run
     elif mode == "prefect":
-        from flows.nightly import nightly as run
+        from tipsheet.flows.nightly import nightly as run
     elif mode.startswith("fanout-"):
         print(json.dumps(_fanout(mode.removeprefix("fanout-"), json.loads(arg))))
         return
@@ -140,7 +141,7 @@ def _demo_config(web: DemoWeb, root: Path, name: str) -> str:
 
 
 def _bench_env(home: Path) -> dict[str, str]:
-    env = {**serve.QUIET_ENV, **os.environ, "PREFECT_HOME": str(home)}
+    env = {**QUIET_ENV, **os.environ, "PREFECT_HOME": str(home)}
     env.pop("PREFECT_API_URL", None)
     env.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     return env
@@ -309,11 +310,11 @@ def _fanout(runner_name: str, spec: dict) -> dict:
     from prefect import flow
     from prefect.task_runners import ThreadPoolTaskRunner
 
-    from connectors.collect import SourceState
-    from flows import tasks
-    from flows.workers import extraction_pool
-    from tipsheet.config import Fetch
-    from tipsheet.records import Source
+    from tipsheet.connectors.collect import SourceState
+    from tipsheet.core.config import Fetch
+    from tipsheet.core.records import Source
+    from tipsheet.flows import tasks
+    from tipsheet.flows.workers import extraction_pool
 
     sources = [Source(id=f"syn-{i}", company_id=None, type="feed", url=u) for i, u in
                enumerate(spec["feeds"])]  # fmt: skip

@@ -20,6 +20,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from tipsheet import telemetry
+
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "out"
 
@@ -47,9 +49,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
 
 def _prefect_env(tmp: Path) -> str:
     """Quiet, offline Prefect with its own home, set before Prefect is imported."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    telemetry.quiet()
     # The default 20 s is too short for a first start on a busy 2-core machine.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     if os.environ.get("PREFECT_API_URL"):
@@ -141,7 +141,7 @@ def _bench(a: argparse.Namespace, tmp: Path) -> int:
     t = time.perf_counter()
     from prefect import flow
 
-    from flows.nightly import nightly
+    from tipsheet.flows.nightly import nightly
 
     import_s = time.perf_counter() - t
 

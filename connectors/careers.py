@@ -4,7 +4,7 @@ A posting is a link whose text reads as a job title: it names a role noun (engin
 manager, analyst ...) and is not site navigation ("Careers", "Benefits", "Life at X").
 schema.org JobPosting blocks (JSON-LD) are read too, when a page carries them. The key of
 a posting is its absolute URL, so appearance and disappearance between runs is a set
-difference (tipsheet.signals.diff_postings).
+difference (tipsheet.core.signals.diff_postings).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from urllib.parse import urldefrag, urljoin
 
 from bs4 import BeautifulSoup
 
-from connectors.jobs import GetBytes, to_date
-from tipsheet.records import Posting, Source
+from tipsheet.connectors.jobs import GetBytes, to_date
+from tipsheet.core.records import Posting, Source
 
 LOGGER = logging.getLogger(__name__)
 

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from connectors.discovery import feed_links
-from connectors.feeds import is_google_news_link, parse_feed
-from connectors.http import Fetcher, Page
-from connectors.press import article_links
-from tipsheet.config import Fetch, Settings
-from tipsheet.faults import checkpoint
-from tipsheet.records import (
+from tipsheet.connectors.discovery import feed_links
+from tipsheet.connectors.feeds import is_google_news_link, parse_feed
+from tipsheet.connectors.http import Fetcher, Page
+from tipsheet.connectors.press import article_links
+from tipsheet.core.config import Fetch, Settings
+from tipsheet.core.faults import checkpoint
+from tipsheet.core.records import (
     Article,
     FeedEntry,
     FetchLog,
@@ -31,7 +31,7 @@ from tipsheet.records import (
     SourceResult,
     Validators,
 )
-from tipsheet.urls import article_id, canonicalize, host_of
+from tipsheet.core.urls import article_id, canonicalize, host_of
 
 LOGGER = logging.getLogger(__name__)
 
@@ -191,7 +191,7 @@ async def _fetch_and_extract(
         return _feed_only(url, entry, source)
     if google:  # HTTP redirects led to the publisher: that page is the story's identity
         url = canonicalize(page.final_url)
-    from connectors.extract import ExtractionError, extract_article
+    from tipsheet.connectors.extract import ExtractionError, extract_article
 
     loop = asyncio.get_running_loop()
     content_type = page.headers.get("content-type")

@@ -44,8 +44,8 @@ from trafilatura.metadata import (
 )
 from trafilatura.settings import MANUALLY_CLEANED, Document
 
-from tipsheet.errors import TipsheetError
-from tipsheet.records import ExtractedArticle
+from tipsheet.core.errors import TipsheetError
+from tipsheet.core.records import ExtractedArticle
 
 LOGGER = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from connectors.jsonfeed import looks_like_json, parse_json_feed
-from tipsheet.records import FeedEntry, ParsedFeed
+from tipsheet.connectors.jsonfeed import looks_like_json, parse_json_feed
+from tipsheet.core.records import FeedEntry, ParsedFeed
 
 LOGGER = logging.getLogger(__name__)
 

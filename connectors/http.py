@@ -21,9 +21,9 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from connectors.robots import MAX_ROBOTS_BYTES, RobotsRules, rules_from_response
-from tipsheet.config import Fetch
-from tipsheet.records import FetchLog, Validators
+from tipsheet.connectors.robots import MAX_ROBOTS_BYTES, RobotsRules, rules_from_response
+from tipsheet.core.config import Fetch
+from tipsheet.core.records import FetchLog, Validators
 
 LOGGER = logging.getLogger(__name__)
 

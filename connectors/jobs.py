@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from urllib.parse import quote
 
-from tipsheet.records import Posting, Source
+from tipsheet.core.records import Posting, Source
 
 LOGGER = logging.getLogger(__name__)
 

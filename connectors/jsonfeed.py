@@ -7,7 +7,7 @@ import logging
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
-from tipsheet.records import FeedEntry, ParsedFeed
+from tipsheet.core.records import FeedEntry, ParsedFeed
 
 LOGGER = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from tipsheet.config import Email, Notify
+from tipsheet.core.config import Email, Notify
 
 LOGGER = logging.getLogger(__name__)
 

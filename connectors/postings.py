@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from connectors.careers import fetch_careers_postings
-from connectors.collect import NEWS_TYPES, collect_all
-from connectors.http import Fetcher
-from connectors.jobs import fetch_postings, fetcher_get_bytes, fetcher_get_json
-from tipsheet.records import Source, SourceResult
+from tipsheet.connectors.careers import fetch_careers_postings
+from tipsheet.connectors.collect import NEWS_TYPES, collect_all
+from tipsheet.connectors.http import Fetcher
+from tipsheet.connectors.jobs import fetch_postings, fetcher_get_bytes, fetcher_get_json
+from tipsheet.core.records import Source, SourceResult
 
 LOGGER = logging.getLogger(__name__)
 POSTING_TYPES = ("jobs", "careers_page")

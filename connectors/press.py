@@ -10,8 +10,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
 
-from connectors.jsonfeed import parse_datetime
-from tipsheet.records import FeedEntry
+from tipsheet.connectors.jsonfeed import parse_datetime
+from tipsheet.core.records import FeedEntry
 
 LOGGER = logging.getLogger(__name__)
 

@@ -11,14 +11,14 @@ import asyncio
 import json
 from dataclasses import dataclass
 
-from connectors.collect import MAX_PROBES
-from connectors.discovery import common_feed_urls, declared_feeds
-from connectors.feeds import parse_feed
-from connectors.http import Fetcher, Page
-from connectors.jobs import board_urls
-from connectors.press import article_links
-from tipsheet.config import Fetch
-from tipsheet.records import Source
+from tipsheet.connectors.collect import MAX_PROBES
+from tipsheet.connectors.discovery import common_feed_urls, declared_feeds
+from tipsheet.connectors.feeds import parse_feed
+from tipsheet.connectors.http import Fetcher, Page
+from tipsheet.connectors.jobs import board_urls
+from tipsheet.connectors.press import article_links
+from tipsheet.core.config import Fetch
+from tipsheet.core.records import Source
 
 OK, REDIRECTED, NOT_A_FEED = "ok", "redirected", "not a feed"
 ROBOTS, UNREACHABLE = "robots refuses", "unreachable"

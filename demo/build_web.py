@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from demo.world import CONFIG_PATH, DEMO_DIR, DEMO_TODAY, HOSTS, WEB_DIR
+from tipsheet.demo.world import CONFIG_PATH, DEMO_DIR, DEMO_TODAY, HOSTS, WEB_DIR
 
 CONTENT_DIR = DEMO_DIR / "content"
 BUILT_AT = datetime(2026, 11, 19, 23, 0, tzinfo=ZoneInfo("UTC"))

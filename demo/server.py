@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
-from demo.world import HOSTS, WEB_DIR
+from tipsheet.demo.world import HOSTS, WEB_DIR
 
 LOGGER = logging.getLogger(__name__)
 

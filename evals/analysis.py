@@ -31,10 +31,10 @@ from pathlib import Path
 
 import yaml
 
-from tipsheet.config import Company
-from tipsheet.events import classify
-from tipsheet.matching import CompanyMatcher
-from tipsheet.records import EVENT_TYPES
+from tipsheet.core.config import Company
+from tipsheet.core.events import classify
+from tipsheet.core.matching import CompanyMatcher
+from tipsheet.core.records import EVENT_TYPES
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"

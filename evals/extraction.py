@@ -45,10 +45,10 @@ import trafilatura
 import yaml
 from trafilatura.utils import load_html
 
-from connectors.extract import ExtractionError, extract_article
 from evals.textmetrics import overlap, prf
-from flows.workers import extraction_pool
-from tipsheet.urls import canonicalize
+from tipsheet.connectors.extract import ExtractionError, extract_article
+from tipsheet.core.urls import canonicalize
+from tipsheet.flows.workers import extraction_pool
 
 LOGGER = logging.getLogger(__name__)
 
@@ -289,7 +289,7 @@ def run_flow(config_path: Path, as_of: date) -> dict:
         temporary_settings,
     )
 
-    from flows.nightly import nightly
+    from tipsheet.flows.nightly import nightly
 
     updates = {}
     if not PREFECT_API_URL.value():  # an ephemeral server starts slowly on two busy cores

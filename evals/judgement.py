@@ -10,7 +10,7 @@
    digests). The stored database is kept under `.cache/evals/`, keyed by the inputs.
 2. Cross-validation over the fixed folds: for each fold, an event model and a mention model
    are trained without that fold's articles (`training.train`) and injected into
-   `tipsheet.analysis.analyse_articles`, the function the flow calls, on the stored rows of
+   `tipsheet.core.analysis.analyse_articles`, the function the flow calls, on the stored rows of
    that fold; its mentions and events are stored as the flow stores them. The event
    threshold of a fold's model is chosen on the other folds' out-of-fold probabilities.
 3. Scoring reads the `events` and `mentions` tables, with SOURCE.md's definitions:
@@ -39,12 +39,12 @@ from xml.sax.saxutils import escape
 import numpy as np
 import yaml
 
-from storage import db, writes
 from tests.localserver import LocalServer, Response
-from tipsheet import analysis
-from tipsheet.config import Company, load_config
-from tipsheet.facts import Models
-from tipsheet.matching import CompanyMatcher
+from tipsheet.core import analysis
+from tipsheet.core.config import Company, load_config
+from tipsheet.core.facts import Models
+from tipsheet.core.matching import CompanyMatcher
+from tipsheet.storage import db, writes
 from training import corpus, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,7 +161,7 @@ def _cache_key(name: str, corpus_path: Path) -> str:
 
 def real_run(name: str, corpus_path: Path, fresh: bool = False) -> Stored:
     """The set's texts as the nightly run stores them (cached by inputs)."""
-    from flows.plain import nightly_plain
+    from tipsheet.plain import nightly_plain
 
     data = corpus.judged(name, corpus_path)
     workdir = CACHE / f"{name}-{_cache_key(name, corpus_path)}"
@@ -250,7 +250,7 @@ def analyse_folds(stored: Stored, models: FoldModels) -> None:
             con.execute("DELETE FROM mentions")
             con.execute("DELETE FROM events")
             con.execute("UPDATE articles SET analysed_at = NULL, story_id = NULL")
-        from storage import reads
+        from tipsheet.storage import reads
 
         pending = reads.unanalysed_articles(con)
         for k in range(5):

@@ -4,7 +4,7 @@ Runs on the BBC set's real run (see evals/judgement.py) after its fold-by-fold a
 no article is ranked with mentions or events from models trained on its fold. For each of
 the four scenarios (a hiring manager, their competitors and customers, each article judged
 0, 1 or 2 for a call), the weights are fitted on the other three scenarios only
-(leave-one-scenario-out) and passed to `tipsheet.ranking.score_candidates`, the function
+(leave-one-scenario-out) and passed to `tipsheet.core.ranking.score_candidates`, the function
 the nightly digest calls, on the rows `flows.digests.ranking_inputs` reads.
 
 - P@5: relevant (1 or 2) items among the top five, over scenarios with at least five
@@ -22,10 +22,10 @@ import math
 from dataclasses import replace
 
 from evals.judgement import AS_OF, Stored
-from flows.digests import ranking_inputs
-from storage import db, writes
-from tipsheet.config import load_config
-from tipsheet.ranking import score_candidates
+from tipsheet.core.config import load_config
+from tipsheet.core.ranking import score_candidates
+from tipsheet.flows.digests import ranking_inputs
+from tipsheet.storage import db, writes
 from training import ranking as fitting
 
 

@@ -14,22 +14,22 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from flows.progress import report
-from storage import db, reads, writes
-from storage.lock import run_lock
-from tipsheet import ranking
-from tipsheet.config import Config, Manager
-from tipsheet.digest import IndexRow, render_index
-from tipsheet.errors import DigestWriteError, NothingStored
-from tipsheet.faults import checkpoint
-from tipsheet.html_digest import (
+from tipsheet.core import ranking
+from tipsheet.core.config import Config, Manager
+from tipsheet.core.digest import IndexRow, render_index
+from tipsheet.core.errors import DigestWriteError, NothingStored
+from tipsheet.core.faults import checkpoint
+from tipsheet.core.html_digest import (
     html_path,
     new_since,
     render_digest_html,
     render_index_html,
 )
-from tipsheet.reminders import Reminder, render_ics
-from tipsheet.trends import trends_for, week_starts
+from tipsheet.core.reminders import Reminder, render_ics
+from tipsheet.core.trends import trends_for, week_starts
+from tipsheet.flows.progress import report
+from tipsheet.storage import db, reads, writes
+from tipsheet.storage.lock import run_lock
 
 LOGGER = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from connectors.probe import SourceCheck, check_sources
-from storage import db
-from storage.lock import run_in_progress
-from tipsheet.config import Config
-from tipsheet.errors import DatabaseBusy, StorageError
+from tipsheet.connectors.probe import SourceCheck, check_sources
+from tipsheet.core.config import Config
+from tipsheet.core.errors import DatabaseBusy, StorageError
+from tipsheet.storage import db
+from tipsheet.storage.lock import run_in_progress
 
 
 @dataclass(frozen=True)

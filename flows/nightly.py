@@ -15,13 +15,13 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows import tasks
-from flows.digests import require_database
-from flows.progress import report
-from flows.workers import extraction_pool
-from storage.lock import run_lock
-from tipsheet.config import Config, load_config
-from tipsheet.errors import NothingRead
+from tipsheet.core.config import Config, load_config
+from tipsheet.core.errors import NothingRead
+from tipsheet.flows import tasks
+from tipsheet.flows.digests import require_database
+from tipsheet.flows.progress import report
+from tipsheet.flows.workers import extraction_pool
+from tipsheet.storage.lock import run_lock
 
 
 def run_night(cfg: Config, as_of: date, call: Callable, submit: Callable) -> dict:

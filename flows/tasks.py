@@ -19,24 +19,24 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
 from prefect.exceptions import MissingContextError
 
-from connectors.collect import SourceState
-from connectors.jobs import board_urls
-from connectors.notify import send_digest
-from connectors.postings import collect_batch
-from flows import digests
-from flows.progress import report
-from flows.workers import die_with_parent, spawned_pool
-from storage import db, reads, search, writes
-from tipsheet import analysis, facts
-from tipsheet.clusters import StoryIndex
-from tipsheet.config import Config, Fetch
-from tipsheet.dates import end_of_day
-from tipsheet.faults import checkpoint
-from tipsheet.html_digest import (
+from tipsheet.connectors.collect import SourceState
+from tipsheet.connectors.jobs import board_urls
+from tipsheet.connectors.notify import send_digest
+from tipsheet.connectors.postings import collect_batch
+from tipsheet.core import analysis, facts
+from tipsheet.core.clusters import StoryIndex
+from tipsheet.core.config import Config, Fetch
+from tipsheet.core.dates import end_of_day
+from tipsheet.core.faults import checkpoint
+from tipsheet.core.html_digest import (
     html_path,
 )
-from tipsheet.records import Source, SourceResult
-from tipsheet.urls import host_of
+from tipsheet.core.records import Source, SourceResult
+from tipsheet.core.urls import host_of
+from tipsheet.flows import digests
+from tipsheet.flows.progress import report
+from tipsheet.flows.workers import die_with_parent, spawned_pool
+from tipsheet.storage import db, reads, search, writes
 
 BATCHES = 4
 LOGGER = logging.getLogger(__name__)
@@ -184,7 +184,7 @@ def record_reading(cfg: Config, run_id: int, counts: dict) -> bool:
 
 def story_index(con, pending: list[dict], as_of: date) -> StoryIndex:
     """The stored stories these new articles can join: those sharing an LSH band key with
-    one of them, and every recent headline (see tipsheet/clusters.py)."""
+    one of them, and every recent headline (see core/clusters.py)."""
     since = reads.recent_window(as_of, analysis.STORY_WINDOW_DAYS)
     unkeyed = reads.unkeyed_stories(con, since)  # stored before migration 006, once
     if unkeyed:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import duckdb
 
-from storage import snapshot
-from tipsheet.errors import DatabaseBusy, SchemaTooNew, StorageError
+from tipsheet.core.errors import DatabaseBusy, SchemaTooNew, StorageError
+from tipsheet.storage import snapshot
 
 LOGGER = logging.getLogger(__name__)
 MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
@@ -29,7 +29,7 @@ LOCK_WORDS = ("lock", "Conflicting")
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) of every packaged migration, in order."""
     out = []
-    for entry in resources.files("storage.migrations").iterdir():
+    for entry in (resources.files("tipsheet.storage") / "migrations").iterdir():
         m = MIGRATION_NAME.match(entry.name)
         if m:
             out.append((int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tipsheet.errors import RunInProgress, StorageError
+from tipsheet.core.errors import RunInProgress, StorageError
 
 
 def lock_path(database: Path) -> Path:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import duckdb
 
-from tipsheet.errors import QueryRefused
+from tipsheet.core.errors import QueryRefused
 
 ALLOWED = {"SELECT", "EXPLAIN", "PRAGMA"}
 SAFE_PRAGMAS = ("show_tables", "table_info", "show", "database_size", "storage_info")

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pyarrow as pa
 
-from tipsheet.records import Validators
+from tipsheet.core.records import Validators
 
 
 def _dicts(cursor) -> list[dict]:
@@ -48,7 +48,7 @@ def unanalysed_articles(con) -> list[dict]:
     )
 
 
-# What an article is clustered on: tipsheet.analysis.story_text, in SQL.
+# What an article is clustered on: tipsheet.core.analysis.story_text, in SQL.
 STORY_TEXT = (
     "coalesce(a.title, '') || chr(10) || coalesce(nullif(a.text, ''), nullif(a.summary, ''), '')"
 )

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from tipsheet.errors import StorageError
+from tipsheet.core.errors import StorageError
 
 K1, B = 1.2, 0.75
 # The fts extension's default tokenizer (its `tokenize` macro), for a VARCHAR expression.

@@ -12,7 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
-from tipsheet.errors import StorageError
+from tipsheet.core.errors import StorageError
 
 
 def snapshot_path(path: Path | str) -> Path:

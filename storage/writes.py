@@ -16,11 +16,11 @@ from datetime import UTC, date, datetime
 import duckdb
 import pyarrow as pa
 
-from tipsheet.clusters import StoryKeys
-from tipsheet.config import Config
-from tipsheet.errors import StorageError
-from tipsheet.faults import checkpoint
-from tipsheet.records import Article, Event, Mention, SourceResult
+from tipsheet.core.clusters import StoryKeys
+from tipsheet.core.config import Config
+from tipsheet.core.errors import StorageError
+from tipsheet.core.faults import checkpoint
+from tipsheet.core.records import Article, Event, Mention, SourceResult
 
 
 @contextmanager
@@ -262,7 +262,7 @@ def save_analysis(
 ) -> None:
     """Replace the analysis of these articles and mark them analysed, atomically.
 
-    keys: each article's story keys (tipsheet/clusters.py), for the next nights' clustering.
+    keys: each article's story keys (core/clusters.py), for the next nights' clustering.
     """
     if not article_ids:
         return

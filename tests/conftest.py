@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from tipsheet import telemetry
+
 CORPUS = Path(
     os.environ.get("TIPSHEET_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus")
 )
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
-os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+telemetry.quiet()
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -82,7 +83,7 @@ def demo_output(prefect_harness, tmp_path_factory):
     """
     import duckdb
 
-    from demo.runner import run_demo
+    from tipsheet.demo_runner import run_demo
 
     out = tmp_path_factory.mktemp("demo-output")
     first = run_demo(out, fresh=True)

@@ -8,8 +8,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from evals.analysis import DATA, load_companies, load_jsonl
-from tipsheet import analysis, facts
-from tipsheet.config import Company, load_config
+from tipsheet.core import analysis, facts
+from tipsheet.core.config import Company, load_config
 
 
 def articles() -> list[dict]:
@@ -34,7 +34,7 @@ def articles() -> list[dict]:
 
 
 def test_pool_gives_the_serial_result(monkeypatch):
-    from flows.tasks import analysis_pool
+    from tipsheet.flows.tasks import analysis_pool
 
     companies = load_companies()
     items = articles()

@@ -12,7 +12,7 @@ import pytest
 
 from tests.browser import Browser, chromium_path
 from tests.test_html_digest import html_of, item, page
-from tipsheet.config import load_config
+from tipsheet.core.config import load_config
 
 pytestmark = pytest.mark.slow
 DAY = "2026-11-20"

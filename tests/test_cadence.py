@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from tipsheet.cadence import contact_status
-from tipsheet.config import Cadence, Manager
+from tipsheet.core.cadence import contact_status
+from tipsheet.core.config import Cadence, Manager
 
 REJECTED = date(2024, 1, 1)
 CAD = Cadence()  # min 21, target 30

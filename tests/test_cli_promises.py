@@ -188,7 +188,7 @@ def test_a_night_with_no_source_read_exits_3_and_says_so_everywhere(tmp_path, pr
 
 
 def test_under_prefect_such_a_night_ends_failed_with_that_message(tmp_path, prefect_harness):
-    from flows.nightly import nightly
+    from tipsheet.flows.nightly import nightly
 
     with LocalServer({"/feed.xml": Response(b"down", 503)}) as server:
         cfg = _local_config(tmp_path, server.base)

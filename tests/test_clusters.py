@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tipsheet.clusters import StoryIndex, cluster
+from tipsheet.core.clusters import StoryIndex, cluster
 
 BASE = (
     "Contoso has raised 50 million dollars in a Series C round led by Harbor Ventures. The "
@@ -46,7 +46,7 @@ def test_incremental_index_keeps_story_ids():
 
 
 def test_aggregator_headline_joins_the_direct_story():
-    from tipsheet.clusters import StoryIndex
+    from tipsheet.core.clusters import StoryIndex
 
     index = StoryIndex()
     direct = (
@@ -66,8 +66,8 @@ def test_aggregator_headline_joins_the_direct_story():
 def test_batched_signature_equals_one_update_per_shingle(monkeypatch, batch):
     from datasketch import MinHash
 
-    import tipsheet.clusters as clusters
-    from tipsheet.clusters import NUM_PERM, SEED, _hashes, _minhash, shingles
+    import tipsheet.core.clusters as clusters
+    from tipsheet.core.clusters import NUM_PERM, SEED, _hashes, _minhash, shingles
 
     monkeypatch.setattr(clusters, "MINHASH_BATCH", batch)
     text = BASE + " " + UPDATE + " " + OTHER
@@ -79,7 +79,7 @@ def test_batched_signature_equals_one_update_per_shingle(monkeypatch, batch):
 
 
 def test_fingerprint_similarity_equals_set_similarity():
-    from tipsheet.clusters import _prepared, _similar, shingles, similarity
+    from tipsheet.core.clusters import _prepared, _similar, shingles, similarity
 
     texts = [BASE, UPDATE, OTHER, "Contoso raises $50M " + BASE, "Q3 results", "", BASE[:90]]
     for a in texts:
@@ -89,7 +89,7 @@ def test_fingerprint_similarity_equals_set_similarity():
 
 
 def test_signature_is_computed_once_per_article(monkeypatch):
-    import tipsheet.clusters as clusters
+    import tipsheet.core.clusters as clusters
 
     calls = []
     real = clusters._minhash

@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from connectors.collect import SourceState, collect_all, collect_source
-from connectors.http import Fetcher
 from tests.localserver import LocalServer, Response
-from tipsheet.config import Fetch
-from tipsheet.records import ExtractedArticle, Source
-from tipsheet.urls import canonicalize
+from tipsheet.connectors.collect import SourceState, collect_all, collect_source
+from tipsheet.connectors.http import Fetcher
+from tipsheet.core.config import Fetch
+from tipsheet.core.records import ExtractedArticle, Source
+from tipsheet.core.urls import canonicalize
 
 AS_OF = datetime(2025, 6, 10, tzinfo=UTC)
 
@@ -36,12 +36,13 @@ def stand_in_extract(body: bytes, url: str, content_type=None, fetched_at=None):
 
 @pytest.fixture(autouse=True)
 def extractor(monkeypatch):
-    """A minimal stand-in for connectors.extract, for these tests only."""
-    fake = types.ModuleType("connectors.extract")
+    """A minimal stand-in for tipsheet.connectors.extract, for these tests only."""
+    fake = types.ModuleType("tipsheet.connectors.extract")
     fake.extract_article = stand_in_extract
     fake.ExtractionError = StandInError
-    monkeypatch.setitem(sys.modules, "connectors.extract", fake)
-    import connectors
+    monkeypatch.setitem(sys.modules, "tipsheet.connectors.extract", fake)
+
+    import tipsheet.connectors as connectors
 
     monkeypatch.setattr(connectors, "extract", fake, raising=False)
 
@@ -212,7 +213,7 @@ GNEWS = """<item><title>{title} - Ledger</title><link>{link}</link><source url="
 
 def test_google_news_items_are_feed_only_unless_redirected_to_a_publisher(pool, monkeypatch):
     # Google News links point at news.google.com: route that name to the local server.
-    import connectors.feeds as feeds_mod
+    import tipsheet.connectors.feeds as feeds_mod
 
     with LocalServer() as pub, LocalServer() as google:
         monkeypatch.setattr(feeds_mod, "GOOGLE_NEWS_HOSTS", ("news.google.com", "127.0.0.1"))
@@ -264,7 +265,7 @@ def test_pages_waiting_for_extraction_are_bounded(monkeypatch, pool, total, per_
     """No more pages are fetched ahead of extraction than the budget allows, and all arrive."""
     import time
 
-    from connectors.collect import BodyBudget
+    from tipsheet.connectors.collect import BodyBudget
 
     fetched, extracted, ahead = [0], [0], []
 
@@ -282,7 +283,7 @@ def test_pages_waiting_for_extraction_are_bounded(monkeypatch, pool, total, per_
 
         return route
 
-    monkeypatch.setattr(sys.modules["connectors.extract"], "extract_article", slow_extract)
+    monkeypatch.setattr(sys.modules["tipsheet.connectors.extract"], "extract_article", slow_extract)
     recent = AS_OF - timedelta(days=1)
     with LocalServer() as srv:
         paths = [f"/s/{n}" for n in range(30)]

@@ -14,8 +14,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tipsheet.config import load_config, parse_config
-from tipsheet.errors import ConfigError
+from tipsheet.core.config import load_config, parse_config
+from tipsheet.core.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -2,7 +2,7 @@
 the night with the same tables an uninterrupted run leaves.
 
 Each run is a real `tipsheet demo` process against the bundled demo web, talking to the
-session's Prefect test server, killed by fault injection (tipsheet/faults.py).
+session's Prefect test server, killed by fault injection (core/faults.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tipsheet.faults import POINTS
+from tipsheet.core.faults import POINTS
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,8 +9,8 @@ import re
 import duckdb
 import pytest
 
-from demo.world import MANIFEST_PATH
-from tipsheet.config import load_config
+from tipsheet.core.config import load_config
+from tipsheet.demo.world import MANIFEST_PATH
 
 pytestmark = pytest.mark.slow
 

@@ -15,11 +15,18 @@ import httpx
 import pytest
 import yaml
 
-from demo import build_web
-from demo.server import DemoWeb
-from demo.world import CONFIG_PATH, DEMO_TODAY, HOSTS, MANIFEST_PATH, REPOSTED_ROLE, WEB_DIR
-from tipsheet.config import parse_config
-from tipsheet.records import EVENT_TYPES
+from tipsheet.core.config import parse_config
+from tipsheet.core.records import EVENT_TYPES
+from tipsheet.demo import build_web
+from tipsheet.demo.server import DemoWeb
+from tipsheet.demo.world import (
+    CONFIG_PATH,
+    DEMO_TODAY,
+    HOSTS,
+    MANIFEST_PATH,
+    REPOSTED_ROLE,
+    WEB_DIR,
+)
 
 NEGATIVE_KINDS = {"review", "sport", "gossip", "passing_mention", "ambiguous", "old"}
 

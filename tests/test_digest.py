@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tipsheet.digest import (
+from tipsheet.core.digest import (
     DigestItem,
     DigestPage,
     IndexRow,
@@ -16,7 +16,7 @@ from tipsheet.digest import (
     suggested_message,
     why_it_matters,
 )
-from tipsheet.markdown import inline, link, safe_url
+from tipsheet.core.markdown import inline, link, safe_url
 
 HOSTILE = [
     "](javascript:alert(1))",

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from flows.digests import write_texts_atomic
-from flows.nightly import digest as digest_flow
-from tipsheet.config import load_config
+from tipsheet.core.config import load_config
+from tipsheet.flows.digests import write_texts_atomic
+from tipsheet.flows.nightly import digest as digest_flow
 
 pytestmark = pytest.mark.slow
 DAY = "2026-11-20"

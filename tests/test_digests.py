@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flows.digests import prefect_server_configured
+from tipsheet.flows.digests import prefect_server_configured
 
 
 def test_a_server_is_configured_by_the_environment_or_the_active_profile(tmp_path):

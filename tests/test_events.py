@@ -1,4 +1,4 @@
-"""The hand-written event cues: features of the learned event model (tipsheet/event_cues.py).
+"""The hand-written event cues: features of the learned event model (core/event_cues.py).
 
 The learned decision is tested in tests/test_models.py and measured on real news in
 make eval; these tests pin what each cue means, so a change to one is deliberate.
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tipsheet.event_cues import genre, paragraphs, sentences, triggers
-from tipsheet.records import EVENT_TYPES
+from tipsheet.core.event_cues import genre, paragraphs, sentences, triggers
+from tipsheet.core.records import EVENT_TYPES
 
 
 def types(title, text):

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tipsheet.cli import app
-from tipsheet.tabular import to_csv, to_json
+from tipsheet.core.tabular import to_csv, to_json
 
 runner = CliRunner()
 

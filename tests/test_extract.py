@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from connectors.extract import ExtractionError, decode_html, extract_article
-from tipsheet.errors import TipsheetError
+from tipsheet.connectors.extract import ExtractionError, decode_html, extract_article
+from tipsheet.core.errors import TipsheetError
 
 FETCHED = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -39,7 +39,7 @@ def test_shingle_metric_matches_upstream_definition():
 def test_served_urls_map_back_to_their_page_and_feeds_carry_no_date_or_title(tmp_path):
     from datetime import UTC, datetime
 
-    from tipsheet.urls import canonicalize
+    from tipsheet.core.urls import canonicalize
 
     pages = [
         Page(ZYTE, "a", tmp_path, "https://news.example/2019/05/10/story.html?utm_source=x"),

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors.feeds import parse_feed
-from connectors.jsonfeed import parse_json_feed
+from tipsheet.connectors.feeds import parse_feed
+from tipsheet.connectors.jsonfeed import parse_json_feed
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom", ".rdf", ".json")
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import duckdb
 
-from storage import db, writes
 from tests.test_storage import CONFIG, _article, _result
-from tipsheet.config import parse_config
+from tipsheet.core.config import parse_config
+from tipsheet.storage import db, writes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,9 +25,9 @@ WRITER = textwrap.dedent(
     from datetime import date
     sys.path.insert(0, sys.argv[2])
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails, as on a full disk
-    from storage import db, writes
-    from tipsheet.config import parse_config
-    from tipsheet.errors import TipsheetError
+    from tipsheet.storage import db, writes
+    from tipsheet.core.config import parse_config
+    from tipsheet.core.errors import TipsheetError
     from tests.test_storage import CONFIG, _article, _result
     con = db.connect(sys.argv[1])
     size = __import__("os").path.getsize(sys.argv[1])

@@ -11,11 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from icalendar import Calendar
 
-from tipsheet.digest import DigestItem, DigestPage, IndexRow
-from tipsheet.html_digest import new_since, render_digest_html, render_index_html
-from tipsheet.reminders import Reminder, render_ics
-from tipsheet.signals import Signal
-from tipsheet.trends import Trend, trend_svg, trends_for, week_starts, weekly
+from tipsheet.core.digest import DigestItem, DigestPage, IndexRow
+from tipsheet.core.html_digest import new_since, render_digest_html, render_index_html
+from tipsheet.core.reminders import Reminder, render_ics
+from tipsheet.core.signals import Signal
+from tipsheet.core.trends import Trend, trend_svg, trends_for, week_starts, weekly
 
 AS_OF = date(2026, 11, 20)
 HOSTILE = [

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from connectors.http import Fetcher, parse_content_type, parse_max_age, parse_retry_after
 from tests.localserver import LocalServer, Response
-from tipsheet.config import Fetch
+from tipsheet.connectors.http import Fetcher, parse_content_type, parse_max_age, parse_retry_after
+from tipsheet.core.config import Fetch
 
 FEED = b"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title></channel></rss>"
 

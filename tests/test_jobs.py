@@ -16,8 +16,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from connectors.careers import fetch_careers_postings, looks_like_job_title, postings_from_page
-from connectors.jobs import (
+from tests.localserver import LocalServer, Response
+from tipsheet.connectors.careers import (
+    fetch_careers_postings,
+    looks_like_job_title,
+    postings_from_page,
+)
+from tipsheet.connectors.jobs import (
     PARSERS,
     board_url,
     board_urls,
@@ -25,10 +30,9 @@ from connectors.jobs import (
     httpx_get_bytes,
     httpx_get_json,
 )
-from tests.localserver import LocalServer, Response
-from tipsheet.config import Manager
-from tipsheet.records import Posting, Source
-from tipsheet.signals import diff_postings, find_signals
+from tipsheet.core.config import Manager
+from tipsheet.core.records import Posting, Source
+from tipsheet.core.signals import diff_postings, find_signals
 
 DATA = Path(__file__).parent / "data" / "jobs"
 DAY1, DAY2 = date(2024, 4, 15), date(2024, 4, 16)
@@ -281,7 +285,7 @@ def test_default_urls_and_base_url_override():
 
 
 def test_source_from_config_reads_ats_and_board():
-    from tipsheet.config import parse_config
+    from tipsheet.core.config import parse_config
 
     cfg = parse_config(
         {
@@ -409,9 +413,9 @@ def test_careers_json_ld_job_posting():
 
 @pytest.mark.parametrize("b", BOARDS, ids=IDS)
 def test_read_through_the_polite_fetcher(b: Board):
-    from connectors.http import Fetcher
-    from connectors.jobs import fetcher_get_json
-    from tipsheet.config import Fetch
+    from tipsheet.connectors.http import Fetcher
+    from tipsheet.connectors.jobs import fetcher_get_json
+    from tipsheet.core.config import Fetch
 
     settings = Fetch(allow_private_hosts=True, delay_s=0, retries=0)
     routes = {path: Response(load(f)) for path, f in b.routes[0].items()}

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tipsheet.config import Company
-from tipsheet.matching import CompanyMatcher, is_ambiguous
+from tipsheet.core.config import Company
+from tipsheet.core.matching import CompanyMatcher, is_ambiguous
 
 COMPANIES = {
     "apple": Company(name="Apple Inc.", aliases=["Apple"], domains=["apple.com"], ticker="AAPL"),

@@ -9,11 +9,11 @@ import hashlib
 import pytest
 import sklearn
 
-from tipsheet import model_files
-from tipsheet.config import Company
-from tipsheet.events import classify
-from tipsheet.matching import CompanyMatcher
-from tipsheet.records import Mention
+from tipsheet.core import model_files
+from tipsheet.core.config import Company
+from tipsheet.core.events import classify
+from tipsheet.core.matching import CompanyMatcher
+from tipsheet.core.records import Mention
 
 
 def test_models_are_small_and_carry_their_provenance():

@@ -13,8 +13,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from connectors.notify import send_digest
-from tipsheet.config import Email, Manager, Notify
+from tipsheet.connectors.notify import send_digest
+from tipsheet.core.config import Email, Manager, Notify
 
 DIGEST = (
     "# Ana Ruiz at Quill\n\n## Signals\n\n- Role reposted: **Sr. Data Engineer** (2024-04-01)\n"

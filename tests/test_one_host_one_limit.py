@@ -10,12 +10,12 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from connectors.collect import SourceState
-from connectors.postings import collect_batch
-from flows.tasks import partition_by_host
 from tests.localserver import LocalServer, Response
-from tipsheet.config import Fetch
-from tipsheet.records import Source
+from tipsheet.connectors.collect import SourceState
+from tipsheet.connectors.postings import collect_batch
+from tipsheet.core.config import Fetch
+from tipsheet.core.records import Source
+from tipsheet.flows.tasks import partition_by_host
 
 LATENCY_S = 0.15
 

@@ -18,10 +18,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from demo.server import DemoWeb
-from demo.world import CONFIG_PATH, DEMO_TODAY
-from flows import serve
 from tests.conftest import IN_CI
+from tipsheet import serve
+from tipsheet.demo.server import DemoWeb
+from tipsheet.demo.world import CONFIG_PATH, DEMO_TODAY
 
 pytestmark = pytest.mark.slow
 

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from connectors.discovery import COMMON_PATHS, feed_links
-from connectors.press import article_links
+from tipsheet.connectors.discovery import COMMON_PATHS, feed_links
+from tipsheet.connectors.press import article_links
 
 LISTING = b"""<!doctype html><html><head><title>Press</title></head><body>
 <header><nav><a href="/">Home</a><a href="/press/">Press</a>

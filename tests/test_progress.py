@@ -10,9 +10,9 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from demo.runner import run_demo
-from flows.progress import listening, report, terminal_progress
 from tipsheet.cli import app
+from tipsheet.demo_runner import run_demo
+from tipsheet.flows.progress import listening, report, terminal_progress
 
 pytestmark = pytest.mark.slow
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from tipsheet.config import Config
-from tipsheet.ranking import Inputs, build_digest, score_candidates
-from tipsheet.score import FEATURES, Weights
+from tipsheet.core.config import Config
+from tipsheet.core.ranking import Inputs, build_digest, score_candidates
+from tipsheet.core.score import FEATURES, Weights
 
 TODAY = date(2026, 11, 20)
 CFG = Config.model_validate(

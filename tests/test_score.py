@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from tipsheet.score import FEATURES, Features, Weights, default_weights, score_item
-from tipsheet.talking_points import talking_points
+from tipsheet.core.score import FEATURES, Features, Weights, default_weights, score_item
+from tipsheet.core.talking_points import talking_points
 
 TODAY = date(2026, 11, 20)
 W = Weights(

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from tests.localserver import LocalServer, Response
 from tipsheet.cli import app
-from tipsheet.config import load_config
+from tipsheet.core.config import load_config
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>
 <item><title>Quill raises money</title><link>http://example.test/a</link></item>
@@ -100,7 +100,7 @@ def test_doctor_reads_an_existing_database_without_changing_it(tmp_path):
     with LocalServer(routes()) as srv:
         cfg = write_config(tmp_path, srv)
         (tmp_path / "data").mkdir()
-        from storage import db
+        from tipsheet.storage import db
 
         con = db.connect(tmp_path / "data" / "tipsheet.duckdb")
         con.close()

@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 import pytest
 
-from tipsheet.config import Manager
-from tipsheet.records import Posting
-from tipsheet.signals import (
+from tipsheet.core.config import Manager
+from tipsheet.core.records import Posting
+from tipsheet.core.signals import (
     REPOST_THRESHOLD,
     SIMILAR_THRESHOLD,
     diff_postings,

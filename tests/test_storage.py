@@ -7,12 +7,9 @@ from datetime import UTC, date, datetime
 import duckdb
 import pytest
 
-from storage import db, reads, search, writes
-from storage.lock import run_lock
-from storage.query import check_statement, run_query
-from tipsheet.config import parse_config
-from tipsheet.errors import QueryRefused, RunInProgress, SchemaTooNew, StorageError
-from tipsheet.records import (
+from tipsheet.core.config import parse_config
+from tipsheet.core.errors import QueryRefused, RunInProgress, SchemaTooNew, StorageError
+from tipsheet.core.records import (
     Article,
     Event,
     FetchLog,
@@ -22,6 +19,9 @@ from tipsheet.records import (
     SourceResult,
     Validators,
 )
+from tipsheet.storage import db, reads, search, writes
+from tipsheet.storage.lock import run_lock
+from tipsheet.storage.query import check_statement, run_query
 
 CONFIG = {
     "me": {"name": "Alex Candidate"},

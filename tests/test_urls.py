@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tipsheet.urls import article_id, canonicalize, host_of
+from tipsheet.core.urls import article_id, canonicalize, host_of
 
 
 @pytest.mark.parametrize(

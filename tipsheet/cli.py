@@ -8,23 +8,17 @@ could be read (recorded, and said in every digest).
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from datetime import date
 from pathlib import Path
 
-# Nothing leaves the machine but requests to the user's own sources, unless the user
-# turns Prefect's telemetry on themselves. Set before Prefect is imported.
-os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+import typer
+from rich.console import Console
+from rich.table import Table
 
-import typer  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
-
-from tipsheet.config import Config, load_config  # noqa: E402
-from tipsheet.errors import (  # noqa: E402
+from tipsheet import telemetry
+from tipsheet.core.config import Config, load_config
+from tipsheet.core.errors import (
     ConfigError,
     DatabaseBusy,
     NothingRead,
@@ -32,8 +26,10 @@ from tipsheet.errors import (  # noqa: E402
     StorageError,
     TipsheetError,
 )
-from tipsheet.tabular import Format, render  # noqa: E402
+from tipsheet.core.tabular import Format, render
 
+# Commands import flows, storage and connectors inside their bodies, on purpose: Prefect
+# alone takes over a second to import, and query, search or explain should answer at once.
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -46,6 +42,13 @@ ConfigOpt = typer.Option(Path("config.yaml"), "--config", "-c", help="Path to co
 FormatOpt = typer.Option(
     Format.table, "--format", case_sensitive=False, help="table (default), csv or json."
 )
+
+
+@app.callback()
+def _before_every_command() -> None:
+    # Before any command can import Prefect, not at import time: importing the CLI (as the
+    # tests do) changes no environment.
+    telemetry.quiet()
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -144,8 +147,8 @@ def _print_summary(summary: dict) -> None:
 def _run_flow(cfg_path: Path, as_of: date | None) -> dict:
     from contextlib import nullcontext
 
-    from flows.nightly import nightly
-    from flows.progress import terminal_progress
+    from tipsheet.flows.nightly import nightly
+    from tipsheet.flows.progress import terminal_progress
 
     _quiet_console()
     # Bars per stage on a terminal; nothing at all in a pipe, a log or a scheduler.
@@ -181,7 +184,7 @@ def demo(
     output: Path = typer.Option(Path("demo-output"), "--output", help="Where the demo writes."),
 ):
     """Run the real nightly flow offline against the bundled fictional demo web."""
-    from demo.runner import run_demo
+    from tipsheet.demo_runner import run_demo
 
     try:
         summary = run_demo(output, fresh=fresh, status=out.status)
@@ -205,13 +208,13 @@ def digest(
     cfg = _config(config)
     if manager and manager not in {m.id for m in cfg.managers}:
         raise _fail(f"--manager: no manager {manager!r} in {config}", 2)
-    from flows.digests import prefect_server_configured, require_database, rerender
+    from tipsheet.flows.digests import prefect_server_configured, require_database, rerender
 
     day = _date(as_of, "--as-of")
     try:
         require_database(Path(cfg.settings.database))  # before anything starts: one line
         if prefect_server_configured():  # the run and its artifacts show in that server's UI
-            from flows.nightly import digest as digest_flow
+            from tipsheet.flows.nightly import digest as digest_flow
 
             _quiet_console()
             paths = digest_flow(config_path=str(config), as_of=day)
@@ -238,7 +241,7 @@ def contacted(
     item: list[str] = typer.Option(None, "--item", help="An item id shared (repeatable)."),
 ):
     """Log an outreach; the items shared never come back in that manager's digest."""
-    from storage import db, reads, writes
+    from tipsheet.storage import db, reads, writes
 
     cfg = _config(config)
     if manager not in {m.id for m in cfg.managers}:
@@ -272,14 +275,14 @@ def feedback(
     note: str = typer.Option(None, "--note", help="Why."),
 ):
     """Judge a digest item: a not-useful story never returns; both kinds move similar items."""
-    from storage import db, reads, writes
+    from tipsheet.storage import db, reads, writes
 
     if verdict not in ("useful", "not-useful"):
         raise _fail(f"VERDICT: {verdict!r} is not useful or not-useful", 2)
     cfg = _config(config)
     if manager not in {m.id for m in cfg.managers}:
         raise _fail(f"MANAGER: no manager {manager!r} in {config}", 2)
-    from flows.digests import require_database
+    from tipsheet.flows.digests import require_database
 
     try:
         require_database(Path(cfg.settings.database))
@@ -307,7 +310,7 @@ def outreach(
     fmt: Format = FormatOpt,
 ):
     """List a manager's logged contacts with their ids; correct one or remove one."""
-    from storage import db, reads, writes
+    from tipsheet.storage import db, reads, writes
 
     cfg = _config(config)
     if manager not in {m.id for m in cfg.managers}:
@@ -334,7 +337,7 @@ def outreach(
         _not_after_today(day, cfg, "--on")
     if set_id is not None and day is None and note is None:
         raise _fail("--set: give --on DATE and/or --note TEXT", 2)
-    from flows.digests import require_database
+    from tipsheet.flows.digests import require_database
 
     try:
         require_database(Path(cfg.settings.database))
@@ -361,8 +364,8 @@ def _reader(cfg: Config, external_access: bool = False):
     While a run holds the run lock, readers get the snapshot of the last finished run;
     otherwise the live file (opened, read and closed at once).
     """
-    from storage import db
-    from storage.lock import run_in_progress
+    from tipsheet.storage import db
+    from tipsheet.storage.lock import run_in_progress
 
     path = Path(cfg.settings.database)
     snap = db.snapshot_path(path)
@@ -417,7 +420,7 @@ def sources(config: Path = ConfigOpt, fmt: Format = FormatOpt):
     """Each source's last fetch (in settings.timezone), its status and error."""
     from zoneinfo import ZoneInfo
 
-    from storage import reads
+    from tipsheet.storage import reads
 
     cfg = _config(config)
     tz = cfg.settings.timezone
@@ -455,7 +458,7 @@ def query(
     fmt: Format = FormatOpt,
 ):
     """Run one read-only SQL statement against the database and print a table."""
-    from storage.query import check_statement, run_query
+    from tipsheet.storage.query import check_statement, run_query
 
     cfg = _config(config)
     _at_least(limit, 1, "--limit")
@@ -475,7 +478,7 @@ def search(
     fmt: Format = FormatOpt,
 ):
     """Rank stored articles by BM25 full-text relevance (offline)."""
-    from storage.search import search as bm25
+    from tipsheet.storage.search import search as bm25
 
     cfg = _config(config)
     if not words.strip():
@@ -495,7 +498,7 @@ def explain(
     fmt: Format = FormatOpt,
 ):
     """Why the top items of a manager's latest digest rank where they do."""
-    from storage import reads
+    from tipsheet.storage import reads
 
     cfg = _config(config)
     if manager not in {m.id for m in cfg.managers}:
@@ -544,7 +547,7 @@ def explain(
 @app.command()
 def doctor(config: Path = ConfigOpt):
     """Check the config, the database and each source's reachability; say what to fix."""
-    from flows.doctor import diagnose, report_lines
+    from tipsheet.flows.doctor import diagnose, report_lines
 
     cfg = _config(config)
     findings = diagnose(cfg, config)
@@ -563,9 +566,9 @@ def add_company(
     config: Path = ConfigOpt,
 ):
     """Add a company to config.yaml, keeping its comments and order."""
-    from connectors.probe import discover_feeds
     from tipsheet.config_edit import add_company as add
-    from tipsheet.markdown import safe_url
+    from tipsheet.connectors.probe import discover_feeds
+    from tipsheet.core.markdown import safe_url
 
     cfg = _config(config)
     if add_feeds and not site:
@@ -590,12 +593,5 @@ def add_company(
     out.print(f"Added company {key!r} to {config}{added}.", highlight=False, markup=False)
 
 
-def main() -> None:  # pragma: no cover - the console script calls app directly
-    try:
-        app()
-    except KeyboardInterrupt:
-        sys.exit(1)
-
-
 if __name__ == "__main__":
-    main()
+    app()

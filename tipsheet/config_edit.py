@@ -15,9 +15,9 @@ import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from tipsheet.config import SLUG, parse_config
-from tipsheet.errors import ConfigError
-from tipsheet.urls import host_of
+from tipsheet.core.config import SLUG, parse_config
+from tipsheet.core.errors import ConfigError
+from tipsheet.core.urls import host_of
 
 
 def _round_trip() -> YAML:

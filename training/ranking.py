@@ -1,6 +1,6 @@
 """Fitting the ranking's weights on judged scenarios (`make train`, and each fold of `make eval`).
 
-Rows come from the production ranking itself (`tipsheet.ranking.score_candidates`), run on a
+Rows come from the production ranking itself (`tipsheet.core.ranking.score_candidates`), run on a
 real run's stored rows with neutral weights, so the features fitted are the features the
 digest computes: one row per story, the candidate of the closest relation. Its label is the
 reader's value of the article for that scenario's manager (0, 1 or 2): relevant means 1 or
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from tipsheet.score import FEATURES, Weights
+from tipsheet.core.score import FEATURES, Weights
 
 C = 1.0
 NEUTRAL = Weights(bias=0.0, weights={}, threshold=0.5)

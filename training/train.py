@@ -1,4 +1,4 @@
-"""`make train`: rebuild every model file in tipsheet/models/ from ../shared/corpus.
+"""`make train`: rebuild every model file in core/models/ from ../shared/corpus.
 
     python -m training.train [--corpus PATH]
 
@@ -26,11 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
-from tipsheet import model_files
-from tipsheet.config import Company
-from tipsheet.event_model import CLASSES, EventModel, Parts, parts
-from tipsheet.matching import Candidate, CompanyMatcher
-from tipsheet.mention_model import MentionModel
+from tipsheet.core import model_files
+from tipsheet.core.config import Company
+from tipsheet.core.event_model import CLASSES, EventModel, Parts, parts
+from tipsheet.core.matching import Candidate, CompanyMatcher
+from tipsheet.core.mention_model import MentionModel
 from training import corpus
 
 SEED = 0
@@ -39,7 +39,7 @@ MAX_TAGGED = 0.03  # the share of no-event articles a threshold may tag, at most
 CODE = [
     Path(__file__),
     *(
-        corpus.ROOT / "tipsheet" / f
+        corpus.ROOT / "core" / f
         for f in ("event_model.py", "event_cues.py", "mention_model.py", "matching.py", "embed.py")
     ),
 ]

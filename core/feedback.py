@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tipsheet.embed import embed
-from tipsheet.profile import article_text
+from tipsheet.core.embed import embed
+from tipsheet.core.profile import article_text
 
 GAIN = 8.0
 FLOOR = 0.3  # similarities below this say nothing: unrelated items

@@ -2,9 +2,9 @@
 
 Features, all from the headline and lede first (where news states what happened):
 - words and word pairs of the headline and lede (TF-IDF);
-- sentence embeddings of the headline and of the lede (`tipsheet.embed`), which carry
+- sentence embeddings of the headline and of the lede (`tipsheet.core.embed`), which carry
   across eras and outlets where a vocabulary does not;
-- the hand-written event cues of `tipsheet.event_cues`, as evidence per type in the
+- the hand-written event cues of `tipsheet.core.event_cues`, as evidence per type in the
   headline, the lede and the body, and the soft-news genre (review, sport, gossip): rule
   hits are features, the decision is learned.
 
@@ -23,9 +23,9 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from tipsheet import event_cues
-from tipsheet.embed import DIM, embed
-from tipsheet.records import EVENT_TYPES
+from tipsheet.core import event_cues
+from tipsheet.core.embed import DIM, embed
+from tipsheet.core.records import EVENT_TYPES
 
 NONE = "none"
 CLASSES = (NONE, *EVENT_TYPES)

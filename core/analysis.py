@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
-from tipsheet.clusters import StoryIndex
-from tipsheet.config import Company
-from tipsheet.facts import FactFinder, Facts, Models, worker_facts
-from tipsheet.records import Event, Mention
+from tipsheet.core.clusters import StoryIndex
+from tipsheet.core.config import Company
+from tipsheet.core.facts import FactFinder, Facts, Models, worker_facts
+from tipsheet.core.records import Event, Mention
 
 STORY_WINDOW_DAYS = 60  # a story older than this is not "updated" by a new article
 # Fewer new articles than this are analysed in-process: starting workers would cost more.
@@ -37,7 +37,7 @@ def analyse_articles(
     known_stories: (article id, story id, text) of recent analysed articles, so a new copy
     of an older press release joins its story; or a StoryIndex already loaded with them.
 
-    pool: an executor whose workers ran `tipsheet.facts.init_worker` with these companies;
+    pool: an executor whose workers ran `tipsheet.core.facts.init_worker` with these companies;
     mentions and events are then found there, while this process assigns stories, one
     article after another in the order given (ids depend on it). The result is the same
     with or without a pool.

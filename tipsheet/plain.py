@@ -12,8 +12,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
-from flows.nightly import run_night
-from tipsheet.config import load_config
+from tipsheet.core.config import load_config
+from tipsheet.flows.nightly import run_night
 
 FETCH_THREADS = 4  # as the flow's ThreadPoolTaskRunner(max_workers=4)
 

@@ -1,4 +1,4 @@
-"""The trained model files committed in `tipsheet/models/`, rebuilt by `make train`.
+"""The trained model files committed in `core/models/`, rebuilt by `make train`.
 
 Each model is one pickle beside `manifest.json`, which records what it came from: the
 SHA-256 of every corpus file and of the training code, the library versions and the seed.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import sklearn
 
-from tipsheet.errors import TipsheetError
+from tipsheet.core.errors import TipsheetError
 
 MODELS = Path(__file__).resolve().parent / "models"
 

@@ -1,5 +1,5 @@
 """Which tracked companies an article mentions: candidates by surface form, decided by the
-learned mention model (`tipsheet.mention_model`).
+learned mention model (`tipsheet.core.mention_model`).
 
 Candidates: a company's names and aliases (exact case or ALL CAPS, on word boundaries,
 possessives included), its domains, and its ticker in financial forms (`NASDAQ: AAPL`,
@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 from wordfreq import zipf_frequency
 
-from tipsheet.config import Company
-from tipsheet.records import Mention
+from tipsheet.core.config import Company
+from tipsheet.core.records import Mention
 
 LOGGER = logging.getLogger(__name__)
 
@@ -372,11 +372,11 @@ class CompanyMatcher:
 
     Candidates come from the surface forms (names and aliases in their own case or in
     capitals, domains, tickers in financial forms, `exclude` phrases masked first); the
-    learned model (`tipsheet.mention_model`) decides which candidates are mentions.
+    learned model (`tipsheet.core.mention_model`) decides which candidates are mentions.
     """
 
     def __init__(self, companies: dict[str, Company], model=None):
-        from tipsheet import mention_model
+        from tipsheet.core import mention_model
 
         self._profiles = [_profile(cid, c) for cid, c in companies.items()]
         self.model = model if model is not None else mention_model.default()

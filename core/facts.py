@@ -1,6 +1,6 @@
 """What one article says on its own: the companies it mentions and the events it reports.
 
-Unlike stories (tipsheet/analysis.py, which compares articles), these facts depend on one
+Unlike stories (core/analysis.py, which compares articles), these facts depend on one
 article only, so a night's articles can be split among processes. The worker side of such
 a pool lives here and imports only the matcher and the event rules: a worker starts fast.
 """
@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tipsheet import events, mention_model
-from tipsheet.config import Company
-from tipsheet.event_model import EventModel
-from tipsheet.matching import CompanyMatcher
-from tipsheet.mention_model import MentionModel
-from tipsheet.records import Event, Mention
+from tipsheet.core import events, mention_model
+from tipsheet.core.config import Company
+from tipsheet.core.event_model import EventModel
+from tipsheet.core.matching import CompanyMatcher
+from tipsheet.core.mention_model import MentionModel
+from tipsheet.core.records import Event, Mention
 
 Facts = tuple[list[Mention], list[Event]]
 

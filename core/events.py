@@ -1,12 +1,12 @@
 """The main business development an article reports: its type, company, evidence, confidence.
 
-The decision is the trained classifier's (`tipsheet.event_model`); this module turns its
+The decision is the trained classifier's (`tipsheet.core.event_model`); this module turns its
 answer into an `Event` row. Each stored row means "this article reports this event": an
 article gets at most one, its main event, when the model's calibrated probability for the
 type reaches the model's threshold (chosen by cross-validation, see `make train`).
 
 - evidence: the sentence of the headline and lede that carries the strongest cue of that
-  type (`tipsheet.event_cues`), else the headline;
+  type (`tipsheet.core.event_cues`), else the headline;
 - company: the tracked company named first in the evidence, else in the headline, else the
   only company the article mentions;
 - confidence: the model's probability for the type.
@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from tipsheet import event_cues, model_files
-from tipsheet.event_model import CLASSES, EventModel, Parts, parts
-from tipsheet.records import Event, Mention
+from tipsheet.core import event_cues, model_files
+from tipsheet.core.event_model import CLASSES, EventModel, Parts, parts
+from tipsheet.core.records import Event, Mention
 
 EVIDENCE_CHARS = 300
 

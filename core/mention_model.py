@@ -5,7 +5,7 @@ Two small logistic regressions, fitted on labelled (article, company) pairs of r
 judged as well as the ones it learned from (measured leave-company-out in `make eval`).
 
 1. Each occurrence of a name, alias, domain or ticker is described by the words around it
-   (the word before and after, two words each side), the signals of `tipsheet.matching`
+   (the word before and after, two words each side), the signals of `tipsheet.core.matching`
    (a company form after it, a longer capitalised name around it, an organisation verb,
    cue words, words of the ordinary sense, a title-case headline ...), and the form itself
    (how common a word it is in English, how many words, a domain or a ticker). The first
@@ -31,7 +31,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from wordfreq import zipf_frequency
 
-from tipsheet import model_files
+from tipsheet.core import model_files
 
 
 def rule_verdict(sig: dict[str, float]) -> tuple[bool, bool]:

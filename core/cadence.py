@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from tipsheet.config import Cadence
+from tipsheet.core.config import Cadence
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 The profile is what the candidate knows of the job: the role, the team, the interests, the
 manager's company and what it does (the optional `description` of each company in the
 config), and what its competitors and customers do. An article's headline and lede are
-embedded the same way (`tipsheet.embed`); the cosine of the two is the `profile` feature
+embedded the same way (`tipsheet.core.embed`); the cosine of the two is the `profile` feature
 of the score.
 """
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from tipsheet.config import Config, Manager
-from tipsheet.embed import embed
-from tipsheet.event_cues import lead, paragraphs
+from tipsheet.core.config import Config, Manager
+from tipsheet.core.embed import embed
+from tipsheet.core.event_cues import lead, paragraphs
 
 
 def profile_text(cfg: Config, manager: Manager) -> str:

@@ -12,9 +12,9 @@ import shutil
 from contextlib import nullcontext
 from pathlib import Path
 
-from demo.server import DemoWeb
-from demo.world import CONFIG_PATH, DEMO_TODAY
-from tipsheet.errors import TipsheetError
+from tipsheet.core.errors import TipsheetError
+from tipsheet.demo.server import DemoWeb
+from tipsheet.demo.world import CONFIG_PATH, DEMO_TODAY
 
 DEMO_PORT = 48_620
 
@@ -24,7 +24,7 @@ class DemoError(TipsheetError):
 
 
 def run_demo(output: Path, fresh: bool = False, status=None, port: int = DEMO_PORT) -> dict:
-    from flows.nightly import nightly
+    from tipsheet.flows.nightly import nightly
 
     output = Path(output).resolve()
     if fresh and output.exists():

@@ -4,7 +4,7 @@ Each event type has trigger patterns; a sentence carries a cue of that type when
 matches and no veto of that type matches in the same sentence (a sports "acquisition" of a
 player, "customer acquisition", a rocket "launch", a coach "named" ...). `triggers` gives
 that cue's strength for one sentence; `genre` says when a piece is soft news (a review, a
-match report, gossip). `tipsheet.event_model` learns from labelled news how much each cue
+match report, gossip). `tipsheet.core.event_model` learns from labelled news how much each cue
 counts, next to the words and embeddings of the headline and lede.
 
 Also the sentence splitter every module uses (`paragraphs`, `sentences`, `lead`).
@@ -16,7 +16,7 @@ import logging
 import re
 from functools import cached_property
 
-from tipsheet.records import EVENT_TYPES
+from tipsheet.core.records import EVENT_TYPES
 
 LOGGER = logging.getLogger(__name__)
 

@@ -30,24 +30,13 @@ from pathlib import Path
 
 import httpx
 
+from tipsheet.telemetry import QUIET_ENV
+
 LOGGER = logging.getLogger(__name__)
 PROJECT = Path(__file__).resolve().parents[1]
 POOL = "tipsheet"
 DEFAULT_PORT = 4200
 PROJECT_DIR_VAR = "TIPSHEET_PROJECT_DIR"
-
-# Every outbound call Prefect 3.9 makes by default that is not to the user's own API.
-# Defaults only: a variable already set in the environment wins, so `DO_NOT_TRACK=0
-# PREFECT_SERVER_ANALYTICS_ENABLED=true make serve` turns them back on.
-QUIET_ENV = {
-    # SDK usage events (Amplitude) from the CLI, the worker and flow-run processes.
-    "DO_NOT_TRACK": "1",
-    # The server's daily heartbeat to sens-o-matic.prefect.io, and the UI's own Amplitude
-    # events in the browser (the UI reads this setting from the API).
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    # Upgrade prompts and marketing banners in the UI.
-    "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
-}
 
 
 def prefect_bin() -> str:

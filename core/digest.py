@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from tipsheet.markdown import inline, link, quote_block
+from tipsheet.core.markdown import inline, link, quote_block
 
 EVENT_LABELS = {
     "funding": "funding round",

@@ -13,7 +13,7 @@ from datetime import date
 from html import escape
 from pathlib import PurePosixPath
 
-from tipsheet.digest import (
+from tipsheet.core.digest import (
     EVENT_LABELS,
     DigestItem,
     DigestPage,
@@ -21,8 +21,8 @@ from tipsheet.digest import (
     first_name,
     suggested_message,
 )
-from tipsheet.markdown import safe_url
-from tipsheet.trends import Trend, plural, trend_svg
+from tipsheet.core.markdown import safe_url
+from tipsheet.core.trends import Trend, plural, trend_svg
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'"
 

@@ -23,9 +23,9 @@ from pydantic import (
     model_validator,
 )
 
-from tipsheet.dates import today_in
-from tipsheet.errors import ConfigError
-from tipsheet.records import Source
+from tipsheet.core.dates import today_in
+from tipsheet.core.errors import ConfigError
+from tipsheet.core.records import Source
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -280,7 +280,7 @@ class _RefError(ValueError):
 def _source(company_id: str | None, company: Company | None, s) -> Source:
     options = s.model_dump(exclude={"type", "url"})
     if s.type == "google_news":
-        from tipsheet.google_news import search_url
+        from tipsheet.core.google_news import search_url
 
         url = search_url(s.query or _google_query(company), s.language, s.country)
     elif s.type == "jobs":

@@ -38,7 +38,7 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
-from tipsheet.records import EVENT_TYPES
+from tipsheet.core.records import EVENT_TYPES
 
 WEIGHTS_FILE = Path(__file__).resolve().parent / "models" / "ranking.json"
 HALF_LIFE_DAYS = 14.0

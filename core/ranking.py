@@ -6,13 +6,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from tipsheet.cadence import ContactStatus, contact_status, last_contact_of, n_days
-from tipsheet.config import Config, Manager
-from tipsheet.dates import local_date
-from tipsheet.digest import DigestItem, DigestPage, render_digest, why_it_matters
-from tipsheet.feedback import feedback_adjustments
-from tipsheet.profile import article_text, profile_text, similarities
-from tipsheet.score import (
+from tipsheet.core.cadence import ContactStatus, contact_status, last_contact_of, n_days
+from tipsheet.core.config import Config, Manager
+from tipsheet.core.dates import local_date
+from tipsheet.core.digest import DigestItem, DigestPage, render_digest, why_it_matters
+from tipsheet.core.feedback import feedback_adjustments
+from tipsheet.core.profile import article_text, profile_text, similarities
+from tipsheet.core.score import (
     Features,
     ScoreBreakdown,
     Weights,
@@ -20,8 +20,8 @@ from tipsheet.score import (
     interests_hits,
     score_item,
 )
-from tipsheet.signals import Signal, find_signals, has_strong_signal, strongest
-from tipsheet.talking_points import talking_points
+from tipsheet.core.signals import Signal, find_signals, has_strong_signal, strongest
+from tipsheet.core.talking_points import talking_points
 
 RELATION_ORDER = {"competitor": 0, "customer": 1, "own": 2, "industry": 3}
 

@@ -1,7 +1,7 @@
 """The one or two sentences of an article that best state its event about the company.
 
 Extractive, so nothing is invented: each sentence is scored for naming the company, stating
-the event (the cues of tipsheet/event_cues.py), carrying figures, and coming early; the best
+the event (the cues of core/event_cues.py), carrying figures, and coming early; the best
 one or two are returned in article order. They are whole sentences of one paragraph: a
 sentence cut out of a longer quotation (an opening or closing quote mark without its pair)
 is never one, and a second sentence comes only from the first one's paragraph.
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from tipsheet.event_cues import paragraphs, triggers
-from tipsheet.records import EVENT_TYPES
+from tipsheet.core.event_cues import paragraphs, triggers
+from tipsheet.core.records import EVENT_TYPES
 
 MAX_CHARS = 400
 _FIGURE = re.compile(
