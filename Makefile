@@ -7,7 +7,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: install demo test lint layers format run bench bench-quick eval train serve clean
+.PHONY: install demo test lint layers wheel-demo format run bench bench-quick eval train serve clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -40,6 +40,18 @@ layers: $(STAMP)
 
 test: lint layers
 	$(BIN)/pytest
+
+# tipsheet as a user installs it: the wheel, in a fresh venv, run from outside the checkout
+# (so nothing is imported from it), then the wheel's contents checked for one namespace.
+wheel-demo: $(STAMP)
+	rm -rf build/wheel build/wheel-venv build/wheel-demo
+	$(BIN)/pip wheel -q --no-deps -w build/wheel .
+	$(PY) -m venv build/wheel-venv
+	build/wheel-venv/bin/pip install -q build/wheel/tipsheet-*.whl
+	cd / && $(CURDIR)/build/wheel-venv/bin/tipsheet demo --output $(CURDIR)/build/wheel-demo
+	build/wheel-venv/bin/python -m zipfile -l build/wheel/tipsheet-*.whl | awk 'NR>1 {split($$1, p, "/"); print p[1]}' | sort -u > build/wheel/top-level
+	test "$$(grep -cv -e '^tipsheet$$' -e '^tipsheet-.*\.dist-info$$' build/wheel/top-level)" = 0 || { echo "the wheel installs more than tipsheet:"; cat build/wheel/top-level; exit 1; }
+	cd / && $(CURDIR)/build/wheel-venv/bin/python -c "import tipsheet.connectors.http, tipsheet.core.events, sys; assert 'site-packages' in tipsheet.connectors.http.__file__, tipsheet.connectors.http.__file__"
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
