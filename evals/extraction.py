@@ -42,13 +42,13 @@ from xml.sax.saxutils import escape
 
 import duckdb
 import trafilatura
-import yaml
 from trafilatura.utils import load_html
 
 from evals.textmetrics import overlap, prf
 from tipsheet.connectors.extract import ExtractionError, extract_article
 from tipsheet.core.urls import canonicalize
 from tipsheet.flows.workers import extraction_pool
+from training.folds import loopback_config
 
 LOGGER = logging.getLogger(__name__)
 
@@ -249,35 +249,15 @@ class CorpusServer:
 
 def write_config(workdir: Path, feed_urls: list[str]) -> Path:
     """A config whose only sources are the corpus feeds, fetched without politeness delays."""
-    config = {
-        "me": {"name": "Extraction evaluation"},
-        "managers": [
-            {
-                "id": "eval",
-                "name": "Eval Manager",
-                "company": "corpus",
-                "role": "evaluation",
-                "rejected_on": "2024-01-01",
-            }
-        ],
-        "companies": {"corpus": {"name": "Corpus Evaluation Placeholder Inc"}},
-        "industry_sources": [{"type": "feed", "url": url} for url in feed_urls],
-        "settings": {
-            "database": str(workdir / "tipsheet.duckdb"),
-            "digests_dir": str(workdir / "digests"),
-            "timezone": "UTC",
-            "fetch": {
-                "allow_private_hosts": True,  # the corpus server is on loopback
-                "delay_s": 0,
-                "per_host_concurrency": 16,
-                "max_articles_per_source": 100_000,
-                "backoff_s": 0.2,
-            },
-        },
+    manager = {
+        "id": "eval",
+        "name": "Eval Manager",
+        "company": "corpus",
+        "role": "evaluation",
+        "rejected_on": "2024-01-01",
     }
-    path = workdir / "config.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    return path
+    companies = {"corpus": {"name": "Corpus Evaluation Placeholder Inc"}}
+    return loopback_config(workdir, "Extraction evaluation", [manager], companies, feed_urls, 16)
 
 
 def run_flow(config_path: Path, as_of: date) -> dict:

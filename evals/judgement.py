@@ -2,17 +2,11 @@
 
     python -m evals.judgement [--corpus PATH] [--json OUT] [--fresh]
 
-1. A real run stores the texts. Each judgement set (BBC, HuffPost) is served from a
-   loopback server as one HTML page per article and an RSS feed listing them (the BBC
-   articles carry no dates: every item is dated the evaluation day); a config whose only
-   source is that feed, whose companies are the set's `companies.yaml` and whose managers
-   are the set's scenarios, goes through the nightly run (fetch, extract, store, analyse,
-   digests). The stored database is kept under `.cache/evals/`, keyed by the inputs.
-2. Cross-validation over the fixed folds: for each fold, an event model and a mention model
-   are trained without that fold's articles (`training.train`) and injected into
-   `tipsheet.core.analysis.analyse_articles`, the function the flow calls, on the stored rows of
-   that fold; its mentions and events are stored as the flow stores them. The event
-   threshold of a fold's model is chosen on the other folds' out-of-fold probabilities.
+1. A real run stores the texts (`training.folds.real_run`: each set served on loopback and
+   read by the nightly run).
+2. Cross-validation over the fixed folds (`training.folds.analyse_folds`): each fold's
+   stored articles analysed by `analyse_articles`, the function the flow calls, with models
+   trained without that fold, and stored as the flow stores them.
 3. Scoring reads the `events` and `mentions` tables, with SOURCE.md's definitions:
    events P and R on articles with an event and the share of no-event articles tagged;
    mentions P and R by folds and leave-company-out (each company's pairs scored by a
@@ -24,245 +18,22 @@ ModApte test split (`acq`, `earn`) and SENTiVENT (sentences, types mapped by SOU
 
 from __future__ import annotations
 
-import hashlib
-import html
 import json
-import shutil
 import sys
 import time
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from email.utils import format_datetime
 from pathlib import Path
-from xml.sax.saxutils import escape
 
-import numpy as np
-import yaml
-
-from tests.localserver import LocalServer, Response
-from tipsheet.core import analysis
-from tipsheet.core.config import Company, load_config
-from tipsheet.core.facts import Models
+from tipsheet.core.config import Company
 from tipsheet.core.matching import CompanyMatcher
-from tipsheet.storage import db, writes
+from tipsheet.storage import db
 from training import corpus, train
+from training.folds import Stored, analyse_folds, fold_models, real_run
 
 ROOT = Path(__file__).resolve().parents[1]
-CACHE = ROOT / ".cache" / "evals"
-AS_OF = date(2026, 11, 20)  # the day every article is stored as of
 AGREEMENT = {  # ../shared/corpus/bbc-judgement/AGREEMENT.md: two readers, one guide
     "events": {"precision": 1.0, "recall": 0.971, "tagged": 0.0},
     "mentions": {"precision": 1.0, "recall": 1.0},
 }
-CACHE_INPUTS = ("connectors", "storage", "flows")  # code whose change means a new run
-
-
-@dataclass
-class Stored:
-    """One judgement set after the real run: its database and article id per doc."""
-
-    name: str
-    database: Path
-    config: Path
-    article_of: dict[str, str]  # doc -> stored article id
-    data: dict
-
-
-def _page(doc: dict) -> bytes:
-    paras = [p.strip() for p in doc["text"].split("\n") if p.strip()]
-    body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paras)
-    title = html.escape(doc["title"])
-    return (
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
-        f"</head><body><header><a href='/'>Judgement set</a></header><main><article>"
-        f"<h1>{title}</h1>\n{body}\n</article></main><footer>Evaluation page</footer>"
-        "</body></html>"
-    ).encode()
-
-
-def _path(doc: dict) -> str:
-    return "/article/" + doc["doc"].replace(":", "-") + ".html"
-
-
-def _feed(base: str, docs: list[dict], day: date) -> bytes:
-    when = format_datetime(datetime(day.year, day.month, day.day, 6, tzinfo=UTC), usegmt=True)
-    items = "".join(
-        f"<item><title>{escape(d['title'])}</title><link>{escape(base + _path(d))}</link>"
-        f"<description>{escape(d['text'][:400])}</description><pubDate>{when}</pubDate></item>\n"
-        for d in docs
-    )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
-        f"<title>judgement</title><link>{escape(base)}/</link><description>set</description>\n"
-        f"{items}</channel></rss>\n"
-    ).encode()
-
-
-def _config(workdir: Path, data: dict, feed_url: str) -> Path:
-    companies = data["companies"]
-    managers = []
-    for key, sc in (data.get("scenarios") or {}).items():
-        m = dict(sc["manager"])
-        m["id"] = key.replace("_", "-")
-        managers.append(m)
-    if not managers:  # a set without scenarios still needs a manager for the config
-        first = next(iter(companies))
-        managers = [
-            {
-                "id": "reader",
-                "name": "Reader",
-                "company": first,
-                "role": "reader",
-                "rejected_on": "2026-10-01",
-            }
-        ]
-    comps = {k: dict(v) for k, v in companies.items()}
-    for sc in (data.get("scenarios") or {}).values():
-        own = comps[sc["manager"]["company"]]
-        own.setdefault("competitors", [])
-        own.setdefault("customers", [])
-        own["competitors"] = list(dict.fromkeys(own["competitors"] + sc["competitors"]))
-        own["customers"] = list(dict.fromkeys(own["customers"] + sc["customers"]))
-    config = {
-        "me": {"name": "Judgement evaluation"},
-        "managers": managers,
-        "companies": comps,
-        "industry_sources": [{"type": "feed", "url": feed_url}],
-        "settings": {
-            "database": str(workdir / "tipsheet.duckdb"),
-            "digests_dir": str(workdir / "digests"),
-            "timezone": "UTC",
-            "lookback_days": 3650,
-            "fetch": {
-                "allow_private_hosts": True,  # the evaluation server is on loopback
-                "delay_s": 0,
-                "per_host_concurrency": 8,
-                "max_articles_per_source": 100_000,
-                "backoff_s": 0.2,
-            },
-        },
-    }
-    path = workdir / "config.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    return path
-
-
-def _cache_key(name: str, corpus_path: Path) -> str:
-    h = hashlib.sha256()
-    base = corpus_path / name
-    for f in [base / "docs.jsonl", base / "companies.yaml"]:
-        h.update(f.read_bytes())
-    for folder in CACHE_INPUTS:
-        for f in sorted((ROOT / folder).rglob("*.py")) + sorted((ROOT / folder).rglob("*.sql")):
-            h.update(f.read_bytes())
-    h.update(Path(__file__).read_bytes())
-    return h.hexdigest()[:16]
-
-
-def real_run(name: str, corpus_path: Path, fresh: bool = False) -> Stored:
-    """The set's texts as the nightly run stores them (cached by inputs)."""
-    from tipsheet.plain import nightly_plain
-
-    data = corpus.judged(name, corpus_path)
-    workdir = CACHE / f"{name}-{_cache_key(name, corpus_path)}"
-    done = workdir / "stored.json"
-    if fresh and workdir.exists():
-        shutil.rmtree(workdir)
-    if not done.exists():
-        if workdir.exists():
-            shutil.rmtree(workdir)
-        workdir.mkdir(parents=True)
-        server = LocalServer()
-        for d in data["docs"]:
-            server.routes[_path(d)] = Response(
-                _page(d), headers={"Content-Type": "text/html; charset=utf-8"}
-            )
-        with server:
-            server.routes["/feed.xml"] = Response(
-                _feed(server.base, data["docs"], AS_OF - timedelta(days=1)),
-                headers={"Content-Type": "application/rss+xml; charset=utf-8"},
-            )
-            config = _config(workdir, data, server.url("/feed.xml"))
-            nightly_plain(str(config), AS_OF)
-        con = db.connect(workdir / "tipsheet.duckdb")
-        try:
-            by_url = dict(con.execute("SELECT url, id FROM articles").fetchall())
-        finally:
-            con.close()
-        article_of = {}
-        for d in data["docs"]:
-            hit = [aid for url, aid in by_url.items() if url.endswith(_path(d))]
-            if hit:
-                article_of[d["doc"]] = hit[0]
-        done.write_text(json.dumps(article_of), encoding="utf-8")
-    article_of = json.loads(done.read_text(encoding="utf-8"))
-    return Stored(name, workdir / "tipsheet.duckdb", workdir / "config.yaml", article_of, data)
-
-
-# --- cross-validated analysis through analyse_articles -----------------------------------
-
-
-@dataclass
-class FoldModels:
-    events: dict[int, object]
-    mentions: dict[int, object]
-
-
-def fold_models(event_examples, mention_examples) -> FoldModels:
-    """One event and one mention model per fold, each trained without that fold."""
-    judged = [e for e in event_examples if e.fold >= 0]
-    probs = np.zeros((len(judged), 10))
-    ev: dict[int, object] = {}
-    for k in range(5):
-        ev[k] = train.fit_events([e for e in event_examples if e.fold != k])
-        idx = [i for i, e in enumerate(judged) if e.fold == k]
-        probs[idx] = ev[k].proba([judged[i].parts for i in idx])
-    for k in range(5):
-        others = [i for i, e in enumerate(judged) if e.fold != k]
-        ev[k].threshold = train.event_threshold([judged[i] for i in others], probs[others])
-    men, mprobs = {}, {}
-    for k in range(5):
-        men[k] = train.fit_mentions([e for e in mention_examples if e.fold != k])
-        held = [i for i, e in enumerate(mention_examples) if e.fold == k and e.candidate]
-        judged = men[k].judge([mention_examples[i].candidate for i in held])
-        mprobs.update({i: p for i, (p, _) in zip(held, judged, strict=True)})
-    for k in range(5):
-        others = [i for i, e in enumerate(mention_examples) if e.fold != k]
-        men[k].threshold = train.mention_threshold(
-            [mention_examples[i] for i in others],
-            {n: mprobs.get(i, 0.0) for n, i in enumerate(others)},
-        )
-    return FoldModels(ev, men)
-
-
-def analyse_folds(stored: Stored, models: FoldModels) -> None:
-    """Re-analyse the stored articles fold by fold with that fold's models, storing the
-    mentions and events as the nightly analysis does."""
-    cfg = load_config(stored.config)
-    fold_of = {
-        stored.article_of[d["doc"]]: d["fold"]
-        for d in stored.data["docs"]
-        if d["doc"] in stored.article_of
-    }
-    con = db.connect(stored.database)
-    try:
-        with writes.transaction(con):
-            con.execute("DELETE FROM mentions")
-            con.execute("DELETE FROM events")
-            con.execute("UPDATE articles SET analysed_at = NULL, story_id = NULL")
-        from tipsheet.storage import reads
-
-        pending = reads.unanalysed_articles(con)
-        for k in range(5):
-            rows = [a for a in pending if fold_of.get(a["id"]) == k]
-            result = analysis.analyse_articles(
-                rows, cfg.companies, [], models=Models(models.events[k], models.mentions[k])
-            )
-            writes.save_analysis(
-                con, result.article_ids, result.mentions, result.events, result.stories
-            )
-    finally:
-        con.close()
 
 
 # --- scoring ------------------------------------------------------------------------------
@@ -288,28 +59,18 @@ def score_events(stored: Stored, events: list[tuple[str, str]]) -> dict:
     by_article: dict[str, set[str]] = {}
     for aid, t in events:
         by_article.setdefault(aid, set()).add(t)
-    tp = fp = found = positives = negatives = tagged = 0
-    missing = 0
-    for d in stored.data["docs"]:
-        aid = stored.article_of.get(d["doc"])
-        missing += aid is None
-        pred = by_article.get(aid, set())
-        right = {d["primary"], *d["secondary"]}
-        tp += len(pred & right)
-        fp += len(pred - right)
-        if d["primary"] != "none":
-            positives += 1
-            found += d["primary"] in pred
-        else:
-            negatives += 1
-            tagged += bool(pred - set(d["secondary"]))
+    docs = stored.data["docs"]
+    s = train.event_score(
+        (d["primary"], d["secondary"], by_article.get(stored.article_of.get(d["doc"]), set()))
+        for d in docs
+    )
     return {
-        "precision": round(tp / (tp + fp), 4) if tp + fp else 1.0,
-        "recall": round(found / positives, 4),
-        "tagged": round(tagged / negatives, 4),
-        "with_event": positives,
-        "without_event": negatives,
-        "not_stored": missing,
+        "precision": round(s.precision, 4),
+        "recall": round(s.recall, 4),
+        "tagged": round(s.tagged, 4),
+        "with_event": s.positives,
+        "without_event": s.negatives,
+        "not_stored": sum(d["doc"] not in stored.article_of for d in docs),
     }
 
 

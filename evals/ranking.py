@@ -1,6 +1,6 @@
 """The digest's order on judged scenarios, through the production ranking.
 
-Runs on the BBC set's real run (see evals/judgement.py) after its fold-by-fold analysis, so
+Runs on the BBC set's real run (see training/folds.py) after its fold-by-fold analysis, so
 no article is ranked with mentions or events from models trained on its fold. For each of
 the four scenarios (a hiring manager, their competitors and customers, each article judged
 0, 1 or 2 for a call), the weights are fitted on the other three scenarios only
@@ -19,59 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import replace
 
-from evals.judgement import AS_OF, Stored
 from tipsheet.core.config import load_config
-from tipsheet.core.ranking import score_candidates
-from tipsheet.flows.digests import ranking_inputs
 from tipsheet.storage import db, writes
 from training import ranking as fitting
-
-
-def _values(stored: Stored) -> dict[str, dict[str, int]]:
-    """scenario -> article id -> value."""
-    out: dict[str, dict[str, int]] = {}
-    for r in stored.data["value"]:
-        aid = stored.article_of.get(r["doc"])
-        if aid:
-            out.setdefault(r["scenario"], {})[aid] = int(r["value"])
-    return out
-
-
-def _manager_id(scenario: str) -> str:
-    return scenario.replace("_", "-")
-
-
-def _order(cfg, con, scenario: str, weights, keep=None) -> list[dict]:
-    manager = next(m for m in cfg.managers if m.id == _manager_id(scenario))
-    inputs = ranking_inputs(con, cfg, manager, AS_OF)
-    if keep is not None:
-        inputs = replace(
-            inputs, candidates=[c for c in inputs.candidates if c["article_id"] in keep]
-        )
-    return score_candidates(cfg, manager, AS_OF, inputs, weights)
-
-
-def training_rows(stored: Stored) -> list[fitting.Row]:
-    cfg = load_config(stored.config)
-    values = _values(stored)
-    con = db.connect_read_only(stored.database)
-    try:
-        rows = []
-        for scenario, judged in values.items():
-            for r in _order(cfg, con, scenario, fitting.NEUTRAL):
-                rows.append(
-                    fitting.Row(
-                        scenario,
-                        r["article_id"],
-                        r["features"].vector(),
-                        judged.get(r["article_id"], 0),
-                    )
-                )
-    finally:
-        con.close()
-    return rows
+from training.folds import Stored
 
 
 def ndcg(gains: list[int], ideal: list[int], k: int = 10) -> float:
@@ -88,15 +40,15 @@ def _half(article_id: str) -> int:
 
 def evaluate(stored: Stored) -> dict:
     cfg = load_config(stored.config)
-    values = _values(stored)
-    rows = training_rows(stored)
+    values = fitting.values_of(stored)
+    rows = fitting.training_rows(stored)
     per: dict[str, dict] = {}
     con = db.connect(stored.database)
     try:
         con.execute("DELETE FROM feedback")
         for scenario, judged in sorted(values.items()):
             weights = fitting.fit([r for r in rows if r.scenario != scenario])
-            order = _order(cfg, con, scenario, weights)
+            order = fitting.order(cfg, con, scenario, weights)
             gains = [judged.get(r["article_id"], 0) for r in order]
             relevant = sum(1 for v in judged.values() if v >= 1)
             res = {
@@ -107,13 +59,13 @@ def evaluate(stored: Stored) -> dict:
             }
             first = {a for a in judged if _half(a) == 0}
             second = {a for a in judged if _half(a) == 1}
-            before = _order(cfg, con, scenario, weights, keep=second)
-            for r in _order(cfg, con, scenario, weights, keep=first)[:10]:
+            before = fitting.order(cfg, con, scenario, weights, keep=second)
+            for r in fitting.order(cfg, con, scenario, weights, keep=first)[:10]:
                 useful = judged.get(r["article_id"], 0) >= 1
                 writes.save_feedback(
-                    con, _manager_id(scenario), r["article_id"], useful, "simulated"
+                    con, fitting.manager_id(scenario), r["article_id"], useful, "simulated"
                 )
-            after = _order(cfg, con, scenario, weights, keep=second)
+            after = fitting.order(cfg, con, scenario, weights, keep=second)
             con.execute("DELETE FROM feedback")
             res["second_half_p_at_5"] = {
                 "without_feedback": sum(judged.get(r["article_id"], 0) >= 1 for r in before[:5])

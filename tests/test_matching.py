@@ -100,13 +100,3 @@ def test_context_words_and_title_case(matcher):
     assert signal(matcher, "Delta is changing SkyMiles status rules.", "delta", "context") == 1.0
     [occ] = found(matcher, "Judges favour a flaky crust.", "Apple Pie Contest Returns")["apple"]
     assert occ.in_title and occ.signals["title_mode"] == 1.0
-
-
-def test_mention_fields(matcher):
-    [m] = matcher.mentions(
-        "a9",
-        "Northwind opens hub",
-        "Intro text. Northwind Logistics opened a hub. Northwind said so.",
-    )
-    assert m.article_id == "a9" and m.in_title and m.count == 3
-    assert m.snippet == "Northwind Logistics opened a hub."

@@ -10,12 +10,17 @@ feature; the threshold for "worth a call" is the probability with the best F1 on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from tipsheet.core.config import load_config
+from tipsheet.core.ranking import score_candidates
 from tipsheet.core.score import FEATURES, Weights
+from tipsheet.flows.digests import ranking_inputs
+from tipsheet.storage import db
+from training.folds import AS_OF, Stored
 
 C = 1.0
 NEUTRAL = Weights(bias=0.0, weights={}, threshold=0.5)
@@ -52,3 +57,48 @@ def _threshold(probs: np.ndarray, y: np.ndarray) -> float:
         f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
         best = max(best, (f1, round(float(thr), 3)))
     return best[1]
+
+
+def values_of(stored: Stored) -> dict[str, dict[str, int]]:
+    """scenario -> article id -> value."""
+    out: dict[str, dict[str, int]] = {}
+    for r in stored.data["value"]:
+        aid = stored.article_of.get(r["doc"])
+        if aid:
+            out.setdefault(r["scenario"], {})[aid] = int(r["value"])
+    return out
+
+
+def manager_id(scenario: str) -> str:
+    return scenario.replace("_", "-")
+
+
+def order(cfg, con, scenario: str, weights, keep=None) -> list[dict]:
+    manager = next(m for m in cfg.managers if m.id == manager_id(scenario))
+    inputs = ranking_inputs(con, cfg, manager, AS_OF)
+    if keep is not None:
+        inputs = replace(
+            inputs, candidates=[c for c in inputs.candidates if c["article_id"] in keep]
+        )
+    return score_candidates(cfg, manager, AS_OF, inputs, weights)
+
+
+def training_rows(stored: Stored) -> list[Row]:
+    cfg = load_config(stored.config)
+    values = values_of(stored)
+    con = db.connect_read_only(stored.database)
+    try:
+        rows = []
+        for scenario, judged in values.items():
+            for r in order(cfg, con, scenario, NEUTRAL):
+                rows.append(
+                    Row(
+                        scenario,
+                        r["article_id"],
+                        r["features"].vector(),
+                        judged.get(r["article_id"], 0),
+                    )
+                )
+    finally:
+        con.close()
+    return rows

@@ -154,25 +154,51 @@ def event_threshold(examples: list[EventExample], probs: np.ndarray) -> float:
     return best[1]
 
 
-def event_metrics(examples: list[EventExample], probs: np.ndarray, thr: float):
+@dataclass
+class EventScore:
+    precision: float
+    recall: float
+    tagged: float  # share of no-event articles given an event
+    positives: int
+    negatives: int
+
+
+def event_score(items) -> EventScore:
+    """SOURCE.md's event metric over (primary, secondary, predicted types) per article:
+    precision over predicted types (a secondary type counts as right), recall of the primary
+    type over articles with one, and the share of no-event articles tagged with a type that
+    is not among their secondaries."""
     tp = fp = found = positives = negatives = tagged = 0
-    for e, row in zip(examples, probs, strict=True):
-        k = int(row[1:].argmax()) + 1
-        pred = {CLASSES[k]} if row[k] >= thr else set()
-        right = {e.primary, *e.secondary}
+    for primary, secondary, pred in items:
+        right = {primary, *secondary}
         tp += len(pred & right)
         fp += len(pred - right)
-        if e.primary != "none":
+        if primary != "none":
             positives += 1
-            found += e.primary in pred
+            found += primary in pred
         else:
             negatives += 1
-            tagged += bool(pred - set(e.secondary))
-    return (
+            tagged += bool(pred - set(secondary))
+    return EventScore(
         tp / (tp + fp) if tp + fp else 1.0,
         found / positives if positives else 1.0,
         tagged / negatives if negatives else 0.0,
+        positives,
+        negatives,
     )
+
+
+def event_metrics(examples: list[EventExample], probs: np.ndarray, thr: float):
+    """(precision, recall, tagged) of the model's single event at threshold `thr`."""
+
+    def predicted(row: np.ndarray) -> set[str]:
+        k = int(row[1:].argmax()) + 1
+        return {CLASSES[k]} if row[k] >= thr else set()
+
+    s = event_score(
+        (e.primary, e.secondary, predicted(row)) for e, row in zip(examples, probs, strict=True)
+    )
+    return s.precision, s.recall, s.tagged
 
 
 def mention_threshold(examples: list[MentionExample], probs: dict[int, float]) -> float:
@@ -190,15 +216,19 @@ def mention_threshold(examples: list[MentionExample], probs: dict[int, float]) -
     return best[1]
 
 
-def out_of_fold_events(examples: list[EventExample]) -> tuple[list[EventExample], np.ndarray]:
-    """Probabilities of each judged article from a model trained without its fold."""
+def out_of_fold_events(
+    examples: list[EventExample],
+) -> tuple[list[EventExample], np.ndarray, dict[int, EventModel]]:
+    """Probabilities of each judged article from a model trained without its fold, and the
+    five fold models (make eval and the ranking's fit analyse with them)."""
     judged = [e for e in examples if e.fold >= 0]
     probs = np.zeros((len(judged), len(CLASSES)))
+    models: dict[int, EventModel] = {}
     for k in range(5):
-        model = fit_events([e for e in examples if e.fold != k])
+        models[k] = fit_events([e for e in examples if e.fold != k])
         idx = [i for i, e in enumerate(judged) if e.fold == k]
-        probs[idx] = model.proba([judged[i].parts for i in idx])
-    return judged, probs
+        probs[idx] = models[k].proba([judged[i].parts for i in idx])
+    return judged, probs, models
 
 
 def out_of_group_mentions(examples: list[MentionExample], groups: int = 10) -> dict[int, float]:
@@ -217,16 +247,14 @@ def company_group(e: MentionExample, groups: int) -> int:
     return hashlib.sha1(e.group.encode()).digest()[0] % groups
 
 
-def fit_ranking(path: Path, events: list[EventExample], mentions: list[MentionExample]):
+def fit_ranking(path: Path, events, mentions, event_folds=None):
     """Ranking weights on the BBC scenarios, from the production ranking's features on a real
-    run's stored rows, analysed fold by fold (see evals/judgement.py)."""
-    from evals import judgement
-    from evals import ranking as ranking_eval
-    from training import ranking
+    run's stored rows, analysed fold by fold (see training/folds.py)."""
+    from training import folds, ranking
 
-    stored = judgement.real_run("bbc-judgement", path)
-    judgement.analyse_folds(stored, judgement.fold_models(events, mentions))
-    return ranking.fit(ranking_eval.training_rows(stored))
+    stored = folds.real_run("bbc-judgement", path)
+    folds.analyse_folds(stored, folds.fold_models(events, mentions, event_folds))
+    return ranking.fit(ranking.training_rows(stored))
 
 
 def sha256(path: Path) -> str:
@@ -254,10 +282,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     say = sys.stdout.write
     events = event_examples(args.corpus)
+    event_folds = None
     if "events" in args.keep:
         event_model = model_files.load("events", args.out)
     else:
-        judged, probs = out_of_fold_events(events)
+        event_folds = judged, probs, _ = out_of_fold_events(events)
         event_model = fit_events(events)
         event_model.threshold = event_threshold(judged, probs)
         p, r, tagged = event_metrics(judged, probs, event_model.threshold)
@@ -276,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
         mention_model.threshold = mention_threshold(mentions, oog)
         say(f"mentions: {len(mentions)} pairs, threshold {mention_model.threshold}\n")
         model_files.save("mentions", mention_model, args.out)
-    weights = fit_ranking(args.corpus, events, mentions)
+    weights = fit_ranking(args.corpus, events, mentions, event_folds)
     say(f"ranking: weights fitted on {weights.meta['rows']} judged rows\n")
     files = corpus.files_for_manifest(args.corpus)
     manifest = {
