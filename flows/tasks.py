@@ -1,7 +1,10 @@
-"""The nightly flow's tasks. Each opens the database only for as long as it writes.
+"""The flows' tasks. Each opens the database only for as long as it writes.
 
-Only I/O tasks retry (the fetch batches); analysis and rendering are deterministic, and a
-retry would fail the same way.
+No task retries. A fetch batch never raises on the web's errors: each request is retried
+by the Fetcher (connectors/http.py) and each source's failure is its own SourceResult, so
+a batch retry could only fire on our own bugs, and would fetch every source again. A
+delivery's errors are returned per channel; a retry would resend the digests already sent.
+Analysis and rendering are deterministic: a retry would fail the same way.
 """
 
 from __future__ import annotations
@@ -84,23 +87,7 @@ def prepare_run(cfg: Config, as_of: date) -> tuple[int, SourceState]:
     return run_id, SourceState(as_of=end_of_day(as_of), validators=validators, known_urls=known)
 
 
-def _transient(task, task_run, state) -> bool:
-    """Retry a batch only for errors a second try may not meet: the web's, not ours."""
-    try:
-        state.result()
-    except (OSError, TimeoutError):
-        return True
-    except Exception:
-        return False
-    return False
-
-
-@task(
-    cache_policy=NO_CACHE,
-    retries=2,
-    retry_delay_seconds=[2, 10],
-    retry_condition_fn=_transient,
-)
+@task(cache_policy=NO_CACHE)
 def fetch_batch(
     sources: list[Source], state: SourceState, settings: Fetch, pool: Executor | None
 ) -> list[SourceResult]:
@@ -211,7 +198,7 @@ def _publish_digest(manager, markdown: str, as_of: date) -> None:
     )
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30])
+@task(cache_policy=NO_CACHE)
 def deliver_digests(cfg: Config, as_of: date, paths: list[str]) -> int:
     """Send each digest by email or apprise when the user turned delivery on."""
     notify = cfg.settings.notify
