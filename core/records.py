@@ -112,6 +112,22 @@ class Article:
     published_day: date | None = None  # the page's own calendar day, in its own timezone
 
 
+@dataclass(frozen=True)
+class ArticleText:
+    """What analysis reads of a stored article: its words, and the company of its source."""
+
+    id: str
+    title: str | None
+    text: str | None
+    summary: str | None = None
+    source_company: str | None = None  # None for industry sources
+
+    @property
+    def body(self) -> str:
+        """The page's text, or the feed's summary when the page gave none."""
+        return self.text or self.summary or ""
+
+
 @dataclass
 class Mention:
     article_id: str
@@ -158,3 +174,13 @@ class SourceResult:
     postings: list[Posting] | None = None  # None: not a jobs source or the fetch failed
     error: str | None = None
     unchanged: bool = False
+
+
+@dataclass
+class AnalysisResult:
+    """What analysis found in a night's new articles, in the order they were given."""
+
+    article_ids: list[str] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    stories: dict[str, str] = field(default_factory=dict)  # article id -> story id

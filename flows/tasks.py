@@ -34,7 +34,7 @@ from tipsheet.core.faults import checkpoint
 from tipsheet.core.html_digest import (
     html_path,
 )
-from tipsheet.core.records import Source, SourceResult
+from tipsheet.core.records import ArticleText, Source, SourceResult
 from tipsheet.core.urls import host_of
 from tipsheet.flows import digests
 from tipsheet.flows.progress import report
@@ -133,21 +133,14 @@ def analyse(cfg: Config, as_of: date) -> dict:
             # The new articles' terms join the search index before they are marked analysed:
             # a run killed in between finds them pending and indexes them afresh.
             with writes.transaction(con):
-                search.index_articles(con, [a["id"] for a in pending])
+                search.index_articles(con, [a.id for a in pending])
             stories = story_index(con, pending, as_of)
             if len(pending) < analysis.PARALLEL_MIN_ARTICLES:
                 result = analysis.analyse_articles(pending, cfg.companies, stories)
             else:
                 with analysis_pool(cfg) as pool:
                     result = analysis.analyse_articles(pending, cfg.companies, stories, pool)
-            writes.save_analysis(
-                con,
-                result.article_ids,
-                result.mentions,
-                result.events,
-                result.stories,
-                {i: stories.keys_of(i) for i in result.article_ids},
-            )
+            writes.save_analysis(con, result, {i: stories.keys_of(i) for i in result.article_ids})
     finally:
         con.close()
     report("analysed", len(pending), total=len(pending))
@@ -169,7 +162,7 @@ def record_reading(cfg: Config, run_id: int, counts: dict) -> bool:
     return nothing
 
 
-def story_index(con, pending: list[dict], as_of: date) -> StoryIndex:
+def story_index(con, pending: list[ArticleText], as_of: date) -> StoryIndex:
     """The stored stories these new articles can join: those sharing an LSH band key with
     one of them, and every recent headline (see core/clusters.py)."""
     since = reads.recent_window(as_of, analysis.STORY_WINDOW_DAYS)
@@ -178,7 +171,7 @@ def story_index(con, pending: list[dict], as_of: date) -> StoryIndex:
         with writes.transaction(con):
             writes.save_story_keys(con, {i: StoryIndex.keys_for(t) for i, t in unkeyed})
     index = StoryIndex()
-    bands = {b for a in pending for b in index.prepare(a["id"], analysis.story_text(a)).bands}
+    bands = {b for a in pending for b in index.prepare(a.id, analysis.story_text(a)).bands}
     index.load(reads.story_candidates(con, sorted(bands), since), reads.story_headlines(con, since))
     return index
 

@@ -7,7 +7,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pyarrow as pa
 
-from tipsheet.core.records import Validators
+from tipsheet.core.records import ArticleText, Validators
+from tipsheet.storage.rows import (
+    ARTICLE_TEXT_COLUMNS,
+    VALIDATOR_COLUMNS,
+    article_text_from,
+    validators_from,
+)
 
 
 def _dicts(cursor) -> list[dict]:
@@ -19,13 +25,13 @@ def fetch_state(con) -> tuple[dict[str, Validators], set[str]]:
     """Validators per URL and the canonical URLs of every stored article."""
     # A stored page is never fetched again: its validators would only fill memory, night
     # after night more of them.
-    validators = {
-        url: Validators(etag, lm, h, nxt)
-        for url, etag, lm, h, nxt in con.execute(
-            "SELECT url, etag, last_modified, content_hash, next_fetch_after FROM url_state "
+    validators = dict(
+        validators_from(row)
+        for row in con.execute(
+            f"SELECT {VALIDATOR_COLUMNS} FROM url_state "
             "WHERE url NOT IN (SELECT url FROM articles WHERE origin = 'page')"
         ).fetchall()
-    }
+    )
     # Pages that failed left a feed-only record: they are tried again while in the window.
     # Google News items stay feed-only by design and are never fetched again.
     known = {
@@ -38,14 +44,15 @@ def fetch_state(con) -> tuple[dict[str, Validators], set[str]]:
     return validators, known
 
 
-def unanalysed_articles(con) -> list[dict]:
-    return _dicts(
-        con.execute(
-            "SELECT a.id, a.title, a.text, a.summary, a.source_id, s.company_id AS source_company "
+def unanalysed_articles(con) -> list[ArticleText]:
+    return [
+        article_text_from(row)
+        for row in con.execute(
+            f"SELECT {ARTICLE_TEXT_COLUMNS} "
             "FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
             "WHERE a.analysed_at IS NULL ORDER BY a.id"
-        )
-    )
+        ).fetchall()
+    ]
 
 
 # What an article is clustered on: tipsheet.core.analysis.story_text, in SQL.
