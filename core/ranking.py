@@ -12,6 +12,7 @@ from tipsheet.core.dates import local_date
 from tipsheet.core.digest import DigestItem, DigestPage, render_digest, why_it_matters
 from tipsheet.core.feedback import feedback_adjustments
 from tipsheet.core.profile import article_text, profile_text, similarities
+from tipsheet.core.records import Judgement, Posting
 from tipsheet.core.score import (
     Features,
     ScoreBreakdown,
@@ -32,9 +33,9 @@ class Inputs:
     last_contact: date | None
     shared: set[str]  # article ids already shared with this manager
     listed_before: dict[str, int]  # story (or article) id -> earlier digests that listed it
-    postings: list[dict] = field(default_factory=list)
+    postings: list[Posting] = field(default_factory=list)
     news: list[dict] = field(default_factory=list)  # articles about the manager's company
-    feedback: list[dict] = field(default_factory=list)  # the manager's judged items
+    feedback: list[Judgement] = field(default_factory=list)  # the manager's judged items
 
 
 @dataclass(frozen=True)
@@ -99,9 +100,9 @@ def score_candidates(
     relations = cfg.relations(manager)
     own = cfg.companies[manager.company]
     own_names = [*own.names]
-    blocked = inputs.shared | {f["article_id"] for f in inputs.feedback if not f["useful"]}
+    blocked = inputs.shared | {f.article_id for f in inputs.feedback if not f.useful}
     blocked_stories = {c["story_id"] for c in inputs.candidates if c["article_id"] in blocked} | {
-        f.get("story_id") for f in inputs.feedback if not f["useful"]
+        f.story_id for f in inputs.feedback if not f.useful
     }
     blocked_stories.discard(None)
     rows = [

@@ -161,6 +161,22 @@ class Posting:
     location: str | None = None
     team: str | None = None
     posted_at: date | None = None
+    # Storage keeps these across runs; a posting just read has none yet.
+    first_seen: date | None = None
+    last_seen: date | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A manager's judgement of a listed item (`tipsheet feedback`), with the item's words."""
+
+    article_id: str
+    useful: bool
+    note: str | None = None
+    story_id: str | None = None
+    title: str | None = None
+    text: str | None = None  # the page's text, or the feed's summary
 
 
 @dataclass

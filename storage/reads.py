@@ -1,4 +1,4 @@
-"""Every read tipsheet makes, returning plain records and dicts."""
+"""Every read tipsheet makes, returning the core's records (storage/rows.py maps them) or dicts."""
 
 from __future__ import annotations
 
@@ -7,11 +7,15 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pyarrow as pa
 
-from tipsheet.core.records import ArticleText, Validators
+from tipsheet.core.records import ArticleText, Judgement, Posting, Validators
 from tipsheet.storage.rows import (
     ARTICLE_TEXT_COLUMNS,
+    JUDGEMENT_COLUMNS,
+    POSTING_COLUMNS,
     VALIDATOR_COLUMNS,
     article_text_from,
+    judgement_from,
+    posting_from,
     validators_from,
 )
 
@@ -199,16 +203,16 @@ def listed_before(con, manager_id: str, before: date) -> dict[str, int]:
     )
 
 
-def feedback(con, manager_id: str) -> list[dict]:
+def feedback(con, manager_id: str) -> list[Judgement]:
     """A manager's judged items, with what similarity needs (headline and text)."""
-    return _dicts(
-        con.execute(
-            "SELECT f.article_id, f.useful, f.note, a.story_id, a.title, "
-            "coalesce(a.text, a.summary) AS text FROM feedback f "
+    return [
+        judgement_from(row)
+        for row in con.execute(
+            f"SELECT {JUDGEMENT_COLUMNS} FROM feedback f "
             "JOIN articles a ON a.id = f.article_id WHERE f.manager_id = ? ORDER BY f.judged_at",
             [manager_id],
-        )
-    )
+        ).fetchall()
+    ]
 
 
 def digest_items(con, manager_id: str, run_date: date | None = None) -> list[dict]:
@@ -240,13 +244,15 @@ def resolve_items(con, manager_id: str, prefixes: list[str]) -> dict[str, str | 
     return out
 
 
-def postings(con, company_id: str) -> list[dict]:
-    return _dicts(
-        con.execute(
-            "SELECT * FROM postings WHERE company_id = ? ORDER BY first_seen, posting_key",
+def postings(con, company_id: str) -> list[Posting]:
+    return [
+        posting_from(row)
+        for row in con.execute(
+            f"SELECT {POSTING_COLUMNS} FROM postings WHERE company_id = ? "
+            "ORDER BY first_seen, posting_key",
             [company_id],
-        )
-    )
+        ).fetchall()
+    ]
 
 
 def source_status(con) -> list[dict]:

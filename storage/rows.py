@@ -14,6 +14,7 @@ from tipsheet.core.records import (
     ArticleText,
     Event,
     FetchLog,
+    Judgement,
     Mention,
     Posting,
     Validators,
@@ -103,6 +104,40 @@ def posting_row(source_id: str, p: Posting, as_of: date) -> dict:
         "last_seen": as_of,
         "active": True,
     }
+
+
+POSTING_COLUMNS = (
+    "source_id, posting_key, company_id, title, url, location, team, posted_at, "
+    "first_seen, last_seen, active"
+)
+
+
+def posting_from(row: tuple) -> Posting:
+    source_id, key, company_id, title, url, location, team, posted, first, last, active = row
+    return Posting(
+        company_id=company_id,
+        source_id=source_id,
+        posting_key=key,
+        title=title,
+        url=url,
+        location=location,
+        team=team,
+        posted_at=posted,
+        first_seen=first,
+        last_seen=last,
+        active=active,
+    )
+
+
+# The columns judgement_from reads, in its order: the feedback row and its article's words.
+JUDGEMENT_COLUMNS = (
+    "f.article_id, f.useful, f.note, a.story_id, a.title, coalesce(a.text, a.summary)"
+)
+
+
+def judgement_from(row: tuple) -> Judgement:
+    article_id, useful, note, story_id, title, text = row
+    return Judgement(article_id, useful, note, story_id, title, text)
 
 
 def mention_row(m: Mention) -> dict:

@@ -141,10 +141,10 @@ def test_postings_keep_first_seen_and_close_when_gone(fresh_db, cfg):
     p2 = Posting("northwind", source.id, "p2", "Designer")
     writes.save_source_results(con, 1, [_result(source, [], [p1, p2])], date(2026, 11, 1))
     writes.save_source_results(con, 2, [_result(source, [], [p1])], date(2026, 11, 5))
-    rows = {r["posting_key"]: r for r in reads.postings(con, "northwind")}
-    assert rows["p1"]["first_seen"] == date(2026, 11, 1)
-    assert rows["p1"]["last_seen"] == date(2026, 11, 5) and rows["p1"]["active"]
-    assert not rows["p2"]["active"] and rows["p2"]["last_seen"] == date(2026, 11, 1)
+    rows = {p.posting_key: p for p in reads.postings(con, "northwind")}
+    assert rows["p1"].first_seen == date(2026, 11, 1)
+    assert rows["p1"].last_seen == date(2026, 11, 5) and rows["p1"].active
+    assert not rows["p2"].active and rows["p2"].last_seen == date(2026, 11, 1)
 
 
 def test_analysis_is_replaced_atomically_and_marks_articles(fresh_db, cfg):
