@@ -16,6 +16,7 @@ import time
 
 from tipsheet.core.config import Company
 from tipsheet.core.facts import FactFinder
+from tipsheet.core.records import ArticleText
 from training import corpus
 
 
@@ -26,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     data = corpus.judged("bbc-judgement")
     companies = {k: Company.model_validate(v) for k, v in data["companies"].items()}
     docs = data["docs"][: args.articles]
-    articles = [{"id": d["doc"], "title": d["title"], "text": d["text"]} for d in docs]
+    articles = [ArticleText(d["doc"], d["title"], d["text"]) for d in docs]
     started = time.perf_counter()
     finder = FactFinder(companies)
     finder.facts(articles[0])

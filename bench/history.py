@@ -20,7 +20,18 @@ import numpy as np
 
 from tipsheet.core.clusters import BANDS, StoryKeys, headline_key
 from tipsheet.core.config import Config
-from tipsheet.core.records import Article, Event, FetchLog, Mention, SourceResult, Validators
+from tipsheet.core.digest import DigestItem
+from tipsheet.core.ranking import Listed
+from tipsheet.core.records import (
+    AnalysisResult,
+    Article,
+    Event,
+    FetchLog,
+    Mention,
+    SourceResult,
+    Validators,
+)
+from tipsheet.core.score import ScoreBreakdown
 from tipsheet.core.urls import article_id
 from tipsheet.storage import db, search, writes
 
@@ -146,9 +157,9 @@ def _night(con, cfg, day, n, count, sources, companies, text, rnd) -> None:
     if n % INDEX_EVERY == INDEX_EVERY - 1:
         with writes.transaction(con):
             search.index_articles(con, [])
-    writes.save_analysis(con, [a.id for a in made], mentions, events, stories, keys)
+    writes.save_analysis(con, AnalysisResult([a.id for a in made], mentions, events, stories), keys)
     for m, manager in enumerate(cfg.managers):
-        items = [_item(manager.id, day, a, rank) for rank, a in enumerate(made[m::7][:10], 1)]
+        items = [_item(a, rank) for rank, a in enumerate(made[m::7][:10], 1)]
         writes.save_digest(con, manager.id, day, items, [])
     writes.finish_run(
         con,
@@ -158,26 +169,32 @@ def _night(con, cfg, day, n, count, sources, companies, text, rnd) -> None:
     )
 
 
-def _item(manager_id: str, day: date, a: Article, rank: int) -> dict:
-    return {
-        "manager_id": manager_id,
-        "run_date": day,
-        "article_id": a.id,
-        "item_id": a.id[:8],
-        "rank": rank,
-        "score": 50.0 / rank,
-        "worth_call": rank <= 3,
-        "company_id": None,
-        "relation": "competitor",
-        "event_type": None,
-        "coverage": 1,
-        "talking_point": a.text[:200],
-        "why": "bench history",
-        "s_relation": 1.0,
-        "s_event": 0.15,
-        "s_recency": 1.0,
-        "s_coverage": 1.0,
-        "s_novelty": 1.0,
-        "s_interest": 1.0,
-        "s_prominence": 1.0,
-    }
+def _item(a: Article, rank: int) -> Listed:
+    score = 50.0 / rank
+    factors = dict.fromkeys(("relation", "interests", "prominence", "coverage", "profile"), 1.0)
+    return Listed(
+        DigestItem(
+            item_id=a.id[:8],
+            article_id=a.id,
+            title=a.title,
+            url=a.url,
+            company_name="",
+            relation="competitor",
+            event_type=None,
+            published=a.published_day,
+            score=score,
+            worth_call=rank <= 3,
+            talking_point=a.text[:200],
+            why="bench history",
+        ),
+        company_id=None,
+        breakdown=ScoreBreakdown(
+            factors={**factors, "event": 0.15},
+            probability=0.5,
+            recency=1.0,
+            novelty=1.0,
+            feedback=1.0,
+            total=score,
+            worth_call=rank <= 3,
+        ),
+    )

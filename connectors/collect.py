@@ -12,7 +12,7 @@ import os
 from collections.abc import AsyncIterator
 from concurrent.futures import Executor
 from contextlib import asynccontextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -37,6 +37,7 @@ LOGGER = logging.getLogger(__name__)
 
 NEWS_TYPES = ("feed", "site", "press_page", "google_news")
 MAX_PROBES = 6  # feed URLs tried per site
+UNCHANGED = ("not_modified", "unchanged", "skipped")  # page statuses: nothing new to read
 BODIES_PER_WORKER = 8  # article pages fetched ahead of extraction, per extraction worker
 
 
@@ -89,37 +90,70 @@ def _left_google(link: str, final_url: str) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class Listing:
+    """What reading a source's listing gave: the entries to follow, or why there are none."""
+
+    entries: list[FeedEntry] = field(default_factory=list)
+    validators: dict[str, Validators] = field(default_factory=dict)  # url -> new validators
+    unchanged: bool = False
+    error: str | None = None
+
+
 async def _listing(
-    fetcher: Fetcher, url: str, state: SourceState, result: SourceResult, source_id: str
+    fetcher: Fetcher, url: str, state: SourceState, source_id: str
 ) -> tuple[Page, ParsedFeed | None]:
     """Fetch a listing with its validators; parse only when it changed."""
     page = await fetcher.get(url, state.validators.get(url), source_id=source_id)
-    if page.validators is not None:
-        result.validators[url] = page.validators
     if page.status != "ok":
         return page, None
     return page, parse_feed(page.body, page.final_url, page.headers.get("content-type"))
 
 
-async def _feed_of_site(
-    fetcher: Fetcher, source: Source, state: SourceState, result: SourceResult
-) -> tuple[list[FeedEntry] | None, Page]:
+def _kept(url: str, page: Page) -> dict[str, Validators]:
+    """The validators a listing's answer leaves for the next run's request."""
+    return {url: page.validators} if page.validators is not None else {}
+
+
+async def _feed_of_site(fetcher: Fetcher, source: Source, state: SourceState) -> Listing:
     """A site's entries: its feed when one is found, else its home page's article links."""
     # The home page is fetched without validators: unchanged or not, its feed may have news.
     home = await fetcher.get(source.url, source_id=source.id)
     if home.status != "ok":
-        return None, home
+        return Listing(error=home.error)
     parsed = parse_feed(home.body, home.final_url, home.headers.get("content-type"))
     if parsed.is_feed:
-        return parsed.entries, home
+        return Listing(parsed.entries)
+    kept: dict[str, Validators] = {}
     for url in feed_links(home.body, home.final_url)[:MAX_PROBES]:
-        page, feed = await _listing(fetcher, url, state, result, source.id)
-        if page.status in ("not_modified", "unchanged", "skipped"):
-            result.unchanged = True
-            return [], page
+        page, feed = await _listing(fetcher, url, state, source.id)
+        kept |= _kept(url, page)
+        if page.status in UNCHANGED:
+            return Listing(validators=kept, unchanged=True)
         if feed is not None and feed.is_feed:
-            return feed.entries, page
-    return article_links(home.body, home.final_url), home
+            return Listing(feed.entries, kept)
+    return Listing(article_links(home.body, home.final_url), kept)
+
+
+async def _read_listing(fetcher: Fetcher, source: Source, state: SourceState) -> Listing:
+    if source.type == "site":
+        return await _feed_of_site(fetcher, source, state)
+    page, parsed = await _listing(fetcher, source.url, state, source.id)
+    kept = _kept(source.url, page)
+    if page.status in UNCHANGED:
+        return Listing(validators=kept, unchanged=True)
+    if parsed is None:
+        return Listing(validators=kept, error=page.error)
+    if source.type == "press_page" and not parsed.is_feed:
+        return Listing(article_links(page.body, page.final_url), kept)
+    if parsed.is_feed:
+        return Listing(parsed.entries, _with_ttl(kept, source.url, parsed, page))
+    entries, found = await _rediscover(fetcher, source, state, page)
+    kept |= found
+    if entries is None:
+        why = "; ".join(parsed.errors[:1]) or "not a feed"
+        return Listing(validators=kept, error=f"{source.url}: {why}, and no feed found on it")
+    return Listing(entries, kept)
 
 
 def _new_entries(
@@ -167,11 +201,11 @@ async def _article(
     entry: FeedEntry,
     source: Source,
     extract_pool: Executor | None,
-    extra_logs: list[FetchLog],
     bodies: BodyBudget | None = None,
-) -> Article | None:
+) -> tuple[Article | None, FetchLog | None]:
+    """The entry's article, and the log of an extraction that found none (else None)."""
     async with bodies.slot(entry.url) if bodies else nullcontext():
-        return await _fetch_and_extract(fetcher, url, entry, source, extract_pool, extra_logs)
+        return await _fetch_and_extract(fetcher, url, entry, source, extract_pool)
 
 
 async def _fetch_and_extract(
@@ -180,15 +214,14 @@ async def _fetch_and_extract(
     entry: FeedEntry,
     source: Source,
     extract_pool: Executor | None,
-    extra_logs: list[FetchLog],
-) -> Article | None:
+) -> tuple[Article | None, FetchLog | None]:
     page = await fetcher.get(entry.url, source_id=source.id)
     google = not entry.follow or is_google_news_link(entry.url)
     if google and (page.status != "ok" or not _left_google(entry.url, page.final_url)):
         # Google's interstitial is never article text: keep what the feed said.
-        return _feed_only(url, entry, source)
+        return _feed_only(url, entry, source), None
     if page.status != "ok":
-        return _feed_only(url, entry, source)
+        return _feed_only(url, entry, source), None
     if google:  # HTTP redirects led to the publisher: that page is the story's identity
         url = canonicalize(page.final_url)
     from tipsheet.connectors.extract import ExtractionError, extract_article
@@ -201,19 +234,15 @@ async def _fetch_and_extract(
         )
     except ExtractionError as exc:
         reason = getattr(exc, "reason", None) or str(exc)
-        extra_logs.append(
-            _extraction_log(page, source, f"no article in {page.final_url}: {reason}")
-        )
-        return _feed_only(url, entry, source)
+        log = _extraction_log(page, source, f"no article in {page.final_url}: {reason}")
+        return _feed_only(url, entry, source), log
     except Exception as exc:  # an extractor bug costs this page, never the source
         LOGGER.warning("extraction failed on %s", page.final_url, exc_info=True)
-        extra_logs.append(
-            _extraction_log(page, source, f"extraction failed on {page.final_url}: {exc!r}")
-        )
-        return _feed_only(url, entry, source)
+        log = _extraction_log(page, source, f"extraction failed on {page.final_url}: {exc!r}")
+        return _feed_only(url, entry, source), log
     checkpoint("extract")
     published = publication_time(entry.published_at, extracted.published_at)
-    return Article(
+    article = Article(
         id=article_id(url),
         url=url,
         title=extracted.title or entry.title,
@@ -228,6 +257,7 @@ async def _fetch_and_extract(
         summary=entry.summary,
         origin="page",
     )
+    return article, None
 
 
 def publication_time(feed: datetime | None, page: datetime | None) -> datetime | None:
@@ -266,87 +296,77 @@ async def collect_source(
     `bodies` bounds the article pages fetched but not yet extracted (shared by the sources
     collected together); None leaves them unbounded.
     """
-    result = SourceResult(source=source)
     start = len(fetcher.logs)
-    extra_logs: list[FetchLog] = []
+    listing, articles, extraction_logs = Listing(), [], []
     try:
-        await _collect(fetcher, source, state, extract_pool, result, extra_logs, bodies)
+        if source.type not in NEWS_TYPES:
+            listing = Listing(error=f"source type {source.type!r} is not a news source")
+        else:
+            listing = await _read_listing(fetcher, source, state)
+        if listing.entries:
+            articles, extraction_logs = await _articles(
+                fetcher, source, state, listing.entries, extract_pool, bodies
+            )
     except Exception as exc:  # a bug in one source must not stop the run
         LOGGER.exception("collecting %s failed", source.url)
-        result.error = f"internal error collecting {source.url}: {exc!r}"
-    result.logs = [x for x in fetcher.logs[start:] if x.source_id == source.id] + extra_logs
-    return result
+        listing = replace(listing, error=f"internal error collecting {source.url}: {exc!r}")
+    logs = [x for x in fetcher.logs[start:] if x.source_id == source.id] + extraction_logs
+    return SourceResult(
+        source=source,
+        logs=logs,
+        validators=listing.validators,
+        articles=articles,
+        error=listing.error,
+        unchanged=listing.unchanged,
+    )
 
 
-async def _collect(
+async def _articles(
     fetcher: Fetcher,
     source: Source,
     state: SourceState,
+    entries: list[FeedEntry],
     extract_pool: Executor | None,
-    result: SourceResult,
-    extra_logs: list[FetchLog],
-    bodies: BodyBudget | None = None,
-) -> None:
-    settings = fetcher.settings
-    if source.type not in NEWS_TYPES:
-        result.error = f"source type {source.type!r} is not a news source"
-        return
-    if source.type == "site":
-        entries, page = await _feed_of_site(fetcher, source, state, result)
-        if entries is None:
-            result.error = page.error
-            return
-        if result.unchanged:
-            return
-    else:
-        page, parsed = await _listing(fetcher, source.url, state, result, source.id)
-        if page.status in ("not_modified", "unchanged", "skipped"):
-            result.unchanged = True
-            return
-        if parsed is None:
-            result.error = page.error
-            return
-        if source.type == "press_page" and not parsed.is_feed:
-            entries = article_links(page.body, page.final_url)
-        elif parsed.is_feed:
-            entries = parsed.entries
-            _apply_ttl(result, source.url, parsed, page)
-        else:
-            entries = await _rediscover(fetcher, source, state, result, page)
-            if entries is None:
-                why = "; ".join(parsed.errors[:1]) or "not a feed"
-                result.error = f"{source.url}: {why}, and no feed found on it"
-                return
-    fresh = _new_entries(entries, state, settings)
-    articles = await asyncio.gather(
-        *(_article(fetcher, url, e, source, extract_pool, extra_logs, bodies) for url, e in fresh)
+    bodies: BodyBudget | None,
+) -> tuple[list[Article], list[FetchLog]]:
+    """The new entries' articles, each URL once, and the logs of extractions that failed."""
+    fresh = _new_entries(entries, state, fetcher.settings)
+    found = await asyncio.gather(
+        *(_article(fetcher, url, e, source, extract_pool, bodies) for url, e in fresh)
     )
+    articles: list[Article] = []
     seen: set[str] = set()
-    for a in articles:
+    for a, _ in found:
         if a is not None and a.url not in seen and a.url not in state.known_urls:
             seen.add(a.url)
-            result.articles.append(a)
+            articles.append(a)
+    return articles, [log for _, log in found if log is not None]
 
 
 async def _rediscover(
-    fetcher: Fetcher, source: Source, state: SourceState, result: SourceResult, page: Page
-) -> list[FeedEntry] | None:
+    fetcher: Fetcher, source: Source, state: SourceState, page: Page
+) -> tuple[list[FeedEntry] | None, dict[str, Validators]]:
     """A feed URL that now serves HTML: use the feed that page declares, if any."""
+    kept: dict[str, Validators] = {}
     for url in feed_links(page.body, page.final_url, probe=False)[:MAX_PROBES]:
-        sub, feed = await _listing(fetcher, url, state, result, source.id)
+        sub, feed = await _listing(fetcher, url, state, source.id)
+        kept |= _kept(url, sub)
         if feed is not None and feed.is_feed:
-            return feed.entries
-    return None
+            return feed.entries, kept
+    return None, kept
 
 
-def _apply_ttl(result: SourceResult, url: str, parsed: ParsedFeed, page: Page) -> None:
+def _with_ttl(
+    kept: dict[str, Validators], url: str, parsed: ParsedFeed, page: Page
+) -> dict[str, Validators]:
     """A feed's <ttl> pushes the next fetch back like max-age does (the later wins)."""
-    v = result.validators.get(url)
+    v = kept.get(url)
     if v is None or not parsed.ttl_s:
-        return
+        return kept
     after = page.fetched_at + timedelta(seconds=min(parsed.ttl_s, 24 * 3600))
-    if v.next_fetch_after is None or after > v.next_fetch_after:
-        v.next_fetch_after = after
+    if v.next_fetch_after is not None and after <= v.next_fetch_after:
+        return kept
+    return {**kept, url: replace(v, next_fetch_after=after)}
 
 
 async def collect_all(

@@ -21,7 +21,6 @@ async def collect_postings(fetcher: Fetcher, source: Source) -> SourceResult:
     A read with any error leaves `postings` None, so storage closes no posting on a night
     the board could not be read whole.
     """
-    result = SourceResult(source=source)
     start = len(fetcher.logs)
     try:
         if source.type == "jobs":
@@ -33,12 +32,12 @@ async def collect_postings(fetcher: Fetcher, source: Source) -> SourceResult:
     except Exception as exc:  # one bad board must not stop the night
         LOGGER.exception("reading %s failed", source.url)
         postings, errors = [], [f"internal error reading {source.url}: {exc!r}"]
-    result.logs = [x for x in fetcher.logs[start:] if x.source_id == source.id]
-    if errors:
-        result.error = "; ".join(errors[:2])
-    else:
-        result.postings = postings
-    return result
+    return SourceResult(
+        source=source,
+        logs=[x for x in fetcher.logs[start:] if x.source_id == source.id],
+        postings=None if errors else postings,
+        error="; ".join(errors[:2]) if errors else None,
+    )
 
 
 async def collect_batch(sources, states, settings, extract_pool) -> list[SourceResult]:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
 
 from tipsheet.core.clusters import StoryIndex
 from tipsheet.core.config import Company
 from tipsheet.core.facts import FactFinder, Facts, Models, worker_facts
-from tipsheet.core.records import Event, Mention
+from tipsheet.core.records import AnalysisResult, ArticleText
 
 STORY_WINDOW_DAYS = 60  # a story older than this is not "updated" by a new article
 # Fewer new articles than this are analysed in-process: starting workers would cost more.
@@ -17,22 +16,14 @@ PARALLEL_MIN_ARTICLES = 200
 CHUNK = 16  # articles per task sent to a worker: few round trips, an even split
 
 
-@dataclass
-class AnalysisResult:
-    article_ids: list[str] = field(default_factory=list)
-    mentions: list[Mention] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
-    stories: dict[str, str] = field(default_factory=dict)
-
-
 def analyse_articles(
-    articles: list[dict],
+    articles: list[ArticleText],
     companies: dict[str, Company],
     known_stories: list[tuple[str, str, str]] | StoryIndex,
     pool: Executor | None = None,
     models: Models | None = None,
 ) -> AnalysisResult:
-    """articles: dicts with id, title, text, summary and source_company (the source's company).
+    """articles: the night's new articles, as storage read them.
 
     known_stories: (article id, story id, text) of recent analysed articles, so a new copy
     of an older press release joins its story; or a StoryIndex already loaded with them.
@@ -57,25 +48,21 @@ def analyse_articles(
         if isinstance(known_stories, StoryIndex)
         else StoryIndex.from_rows(known_stories)
     )
-    stories = {a["id"]: index.assign(a["id"], story_text(a)) for a in articles}
+    stories = {a.id: index.assign(a.id, story_text(a)) for a in articles}
     result = AnalysisResult(stories=stories)
     for a, (mentions, events) in zip(articles, facts, strict=True):
-        result.article_ids.append(a["id"])
+        result.article_ids.append(a.id)
         result.mentions.extend(mentions)
         result.events.extend(events)
     return result
 
 
-def story_text(article: dict) -> str:
+def story_text(article: ArticleText) -> str:
     """What an article is clustered on (reads.STORY_TEXT is the same, in SQL)."""
-    return f"{article.get('title') or ''}\n{_text(article)}"
+    return f"{article.title or ''}\n{article.body}"
 
 
-def _text(article: dict) -> str:
-    return article.get("text") or article.get("summary") or ""
-
-
-def _pooled_facts(pool: Executor, articles: list[dict]) -> Iterator[Facts]:
+def _pooled_facts(pool: Executor, articles: list[ArticleText]) -> Iterator[Facts]:
     """Submitted at once (the workers run while stories are assigned here), read in order."""
     futures = [
         pool.submit(worker_facts, articles[i : i + CHUNK]) for i in range(0, len(articles), CHUNK)

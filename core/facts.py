@@ -15,7 +15,7 @@ from tipsheet.core.config import Company
 from tipsheet.core.event_model import EventModel
 from tipsheet.core.matching import CompanyMatcher
 from tipsheet.core.mention_model import MentionModel
-from tipsheet.core.records import Event, Mention
+from tipsheet.core.records import ArticleText, Event, Mention
 
 Facts = tuple[list[Mention], list[Event]]
 
@@ -41,13 +41,11 @@ class FactFinder:
         self.matcher = CompanyMatcher(companies, self.models.mentions)
         self.forms = {key: [*c.names, *c.domains] for key, c in companies.items()}
 
-    def facts(self, article: dict) -> Facts:
-        """article: a dict with id, title, text, summary and source_company."""
-        text = article.get("text") or article.get("summary") or ""
-        title = article.get("title")
-        mentions = self.matcher.mentions(article["id"], title, text, article.get("source_company"))
+    def facts(self, article: ArticleText) -> Facts:
+        text, title = article.body, article.title
+        mentions = self.matcher.mentions(article.id, title, text, article.source_company)
         found = events.classify(
-            title, text, mentions, article["id"], self.forms, model=self.models.events
+            title, text, mentions, article.id, self.forms, model=self.models.events
         )
         return mentions, found
 
@@ -71,7 +69,7 @@ def init_worker(companies: dict[str, dict], on_start: Callable[[], None] | None 
     )
 
 
-def worker_facts(articles: list[dict]) -> list[Facts]:
+def worker_facts(articles: list[ArticleText]) -> list[Facts]:
     """The facts of a chunk of articles, in a worker set up by `init_worker`."""
     finder = _WORKER["finder"]
     return [finder.facts(a) for a in articles]

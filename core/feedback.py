@@ -17,21 +17,20 @@ import numpy as np
 
 from tipsheet.core.embed import embed
 from tipsheet.core.profile import article_text
+from tipsheet.core.records import Judgement
 
 GAIN = 8.0
 FLOOR = 0.3  # similarities below this say nothing: unrelated items
 
 
 def feedback_adjustments(
-    feedback: list[dict], ids: list[str], texts: list[str]
+    feedback: list[Judgement], ids: list[str], texts: list[str]
 ) -> dict[str, float]:
-    """article id -> log-odds adjustment, for the candidates `ids` with texts `texts`.
-
-    feedback: rows with `useful` (bool), `title` and `text` of the judged article."""
+    """article id -> log-odds adjustment, for the candidates `ids` with texts `texts`."""
     if not feedback or not ids:
         return {}
-    judged = embed([article_text(f.get("title"), f.get("text")) for f in feedback])
-    useful = np.array([bool(f["useful"]) for f in feedback])
+    judged = embed([article_text(f.title, f.text) for f in feedback])
+    useful = np.array([bool(f.useful) for f in feedback])
     sims = embed(texts) @ judged.T
     out = {}
     for i, aid in enumerate(ids):

@@ -1,4 +1,4 @@
-"""From stored candidates to one manager's ranked digest (pure: rows in, rows and text out)."""
+"""From stored candidates to one manager's ranked digest (pure: rows in, records and text out)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from tipsheet.core.dates import local_date
 from tipsheet.core.digest import DigestItem, DigestPage, render_digest, why_it_matters
 from tipsheet.core.feedback import feedback_adjustments
 from tipsheet.core.profile import article_text, profile_text, similarities
+from tipsheet.core.records import Judgement, Posting
 from tipsheet.core.score import (
     Features,
     ScoreBreakdown,
@@ -32,20 +33,31 @@ class Inputs:
     last_contact: date | None
     shared: set[str]  # article ids already shared with this manager
     listed_before: dict[str, int]  # story (or article) id -> earlier digests that listed it
-    postings: list[dict] = field(default_factory=list)
+    postings: list[Posting] = field(default_factory=list)
     news: list[dict] = field(default_factory=list)  # articles about the manager's company
-    feedback: list[dict] = field(default_factory=list)  # the manager's judged items
+    feedback: list[Judgement] = field(default_factory=list)  # the manager's judged items
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One item of a digest as it is kept: its rank is its place in Built.listed."""
+
+    item: DigestItem
+    company_id: str
+    breakdown: ScoreBreakdown
 
 
 @dataclass
 class Built:
     markdown: str
-    item_rows: list[dict]
-    signal_rows: list[dict]
+    listed: list[Listed]  # best first
     status: ContactStatus
-    items: list[DigestItem]
     signals: list[Signal]
     page: DigestPage  # what the markdown was rendered from (the HTML page renders it too)
+
+    @property
+    def items(self) -> list[DigestItem]:
+        return [x.item for x in self.listed]
 
     @property
     def best_title(self) -> str | None:
@@ -88,9 +100,9 @@ def score_candidates(
     relations = cfg.relations(manager)
     own = cfg.companies[manager.company]
     own_names = [*own.names]
-    blocked = inputs.shared | {f["article_id"] for f in inputs.feedback if not f["useful"]}
+    blocked = inputs.shared | {f.article_id for f in inputs.feedback if not f.useful}
     blocked_stories = {c["story_id"] for c in inputs.candidates if c["article_id"] in blocked} | {
-        f.get("story_id") for f in inputs.feedback if not f["useful"]
+        f.story_id for f in inputs.feedback if not f.useful
     }
     blocked_stories.discard(None)
     rows = [
@@ -200,23 +212,6 @@ def _distinct_lines(items: list[DigestItem]) -> list[DigestItem]:
     return items
 
 
-def components(b: ScoreBreakdown) -> dict[str, float]:
-    """The score's factors as stored in digest_items, for `tipsheet explain` and SQL."""
-    f = b.factors
-    return {
-        "s_relation": f["relation"],
-        "s_event": f["event"],
-        "s_recency": b.recency,
-        "s_coverage": f["coverage"],
-        "s_novelty": b.novelty,
-        "s_interest": f["interests"],
-        "s_prominence": f["prominence"],
-        "s_profile": f["profile"],
-        "s_feedback": b.feedback,
-        "probability": b.probability,
-    }
-
-
 def status_lines(status: ContactStatus, rejected_on: date, window_days: int) -> list[str]:
     if status.last_contact:
         lines = [
@@ -294,36 +289,5 @@ def build_digest(
         too_soon=status.too_soon,
         notice=notice,
     )
-    item_rows = [
-        {
-            "manager_id": manager.id,
-            "run_date": as_of,
-            "article_id": r["article_id"],
-            "item_id": i.item_id,
-            "rank": n,
-            "score": r["breakdown"].total,
-            "worth_call": r["worth_call"],
-            "company_id": r["company_id"],
-            "relation": r["relation"],
-            "event_type": i.event_type,
-            "coverage": r["coverage"],
-            "talking_point": i.talking_point,
-            "why": i.why,
-            **components(r["breakdown"]),
-        }
-        for n, (r, i) in enumerate(zip(rows, items, strict=True), 1)
-    ]
-    signal_rows = [
-        {
-            "manager_id": manager.id,
-            "run_date": as_of,
-            "kind": s.kind,
-            "strength": s.strength,
-            "title": s.title,
-            "seen_on": s.seen_on,
-            "url": s.url,
-            "detail": s.detail,
-        }
-        for s in signals
-    ]
-    return Built(render_digest(page), item_rows, signal_rows, status, items, signals, page)
+    listed = [Listed(i, r["company_id"], r["breakdown"]) for r, i in zip(rows, items, strict=True)]
+    return Built(render_digest(page), listed, status, signals, page)

@@ -112,6 +112,22 @@ class Article:
     published_day: date | None = None  # the page's own calendar day, in its own timezone
 
 
+@dataclass(frozen=True)
+class ArticleText:
+    """What analysis reads of a stored article: its words, and the company of its source."""
+
+    id: str
+    title: str | None
+    text: str | None
+    summary: str | None = None
+    source_company: str | None = None  # None for industry sources
+
+    @property
+    def body(self) -> str:
+        """The page's text, or the feed's summary when the page gave none."""
+        return self.text or self.summary or ""
+
+
 @dataclass
 class Mention:
     article_id: str
@@ -145,6 +161,22 @@ class Posting:
     location: str | None = None
     team: str | None = None
     posted_at: date | None = None
+    # Storage keeps these across runs; a posting just read has none yet.
+    first_seen: date | None = None
+    last_seen: date | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A manager's judgement of a listed item (`tipsheet feedback`), with the item's words."""
+
+    article_id: str
+    useful: bool
+    note: str | None = None
+    story_id: str | None = None
+    title: str | None = None
+    text: str | None = None  # the page's text, or the feed's summary
 
 
 @dataclass
@@ -158,3 +190,13 @@ class SourceResult:
     postings: list[Posting] | None = None  # None: not a jobs source or the fetch failed
     error: str | None = None
     unchanged: bool = False
+
+
+@dataclass
+class AnalysisResult:
+    """What analysis found in a night's new articles, in the order they were given."""
+
+    article_ids: list[str] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    stories: dict[str, str] = field(default_factory=dict)  # article id -> story id

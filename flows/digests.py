@@ -157,7 +157,7 @@ def save_digest_unit(con, manager_id: str, as_of: date, built, files: dict[Path,
                 raise DigestWriteError(f"{path}: cannot write the digest: {_reason(exc)}") from None
 
     try:
-        writes.save_digest(con, manager_id, as_of, built.item_rows, built.signal_rows, rename)
+        writes.save_digest(con, manager_id, as_of, built.listed, built.signals, rename)
     finally:
         for tmp in staged.values():
             tmp.unlink(missing_ok=True)

@@ -18,14 +18,13 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from tipsheet.core.config import Config, load_config
 from tipsheet.core.errors import NothingRead
 from tipsheet.flows import tasks
-from tipsheet.flows.digests import require_database
 from tipsheet.flows.progress import report
 from tipsheet.flows.workers import extraction_pool
 from tipsheet.storage.lock import run_lock
 
 
 def run_night(cfg: Config, as_of: date, call: Callable, submit: Callable) -> dict:
-    """The night's wiring, shared by the flow and by flows/plain.py (no Prefect).
+    """The night's wiring, shared by the flow and by tipsheet/plain.py (no Prefect).
 
     `call(task, *args)` runs a task and returns its result; `submit(task, *args)` starts one
     and returns a future. Under Prefect they create task runs; in plain mode they call the
@@ -94,13 +93,3 @@ def nightly(config_path: str = "config.yaml", as_of: date | None = None) -> dict
     if summary["nothing_read"]:  # the run is recorded: now fail, so a scheduler can alert
         raise NothingRead(summary["error"], summary)
     return summary
-
-
-@flow(name="digest", log_prints=False)
-def digest(config_path: str = "config.yaml", as_of: date | None = None) -> list[str]:
-    """Re-render every manager's digest from stored data, fetching nothing."""
-    cfg = load_config(config_path)
-    as_of = as_of or cfg.settings.current_date()
-    require_database(Path(cfg.settings.database))
-    with run_lock(Path(cfg.settings.database)):
-        return tasks.write_digests(cfg, as_of)

@@ -1,7 +1,10 @@
-"""The nightly flow's tasks. Each opens the database only for as long as it writes.
+"""The flows' tasks. Each opens the database only for as long as it writes.
 
-Only I/O tasks retry (the fetch batches); analysis and rendering are deterministic, and a
-retry would fail the same way.
+No task retries. A fetch batch never raises on the web's errors: each request is retried
+by the Fetcher (connectors/http.py) and each source's failure is its own SourceResult, so
+a batch retry could only fire on our own bugs, and would fetch every source again. A
+delivery's errors are returned per channel; a retry would resend the digests already sent.
+Analysis and rendering are deterministic: a retry would fail the same way.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from tipsheet.core.faults import checkpoint
 from tipsheet.core.html_digest import (
     html_path,
 )
-from tipsheet.core.records import Source, SourceResult
+from tipsheet.core.records import ArticleText, Source, SourceResult
 from tipsheet.core.urls import host_of
 from tipsheet.flows import digests
 from tipsheet.flows.progress import report
@@ -84,23 +87,7 @@ def prepare_run(cfg: Config, as_of: date) -> tuple[int, SourceState]:
     return run_id, SourceState(as_of=end_of_day(as_of), validators=validators, known_urls=known)
 
 
-def _transient(task, task_run, state) -> bool:
-    """Retry a batch only for errors a second try may not meet: the web's, not ours."""
-    try:
-        state.result()
-    except (OSError, TimeoutError):
-        return True
-    except Exception:
-        return False
-    return False
-
-
-@task(
-    cache_policy=NO_CACHE,
-    retries=2,
-    retry_delay_seconds=[2, 10],
-    retry_condition_fn=_transient,
-)
+@task(cache_policy=NO_CACHE)
 def fetch_batch(
     sources: list[Source], state: SourceState, settings: Fetch, pool: Executor | None
 ) -> list[SourceResult]:
@@ -146,21 +133,14 @@ def analyse(cfg: Config, as_of: date) -> dict:
             # The new articles' terms join the search index before they are marked analysed:
             # a run killed in between finds them pending and indexes them afresh.
             with writes.transaction(con):
-                search.index_articles(con, [a["id"] for a in pending])
+                search.index_articles(con, [a.id for a in pending])
             stories = story_index(con, pending, as_of)
             if len(pending) < analysis.PARALLEL_MIN_ARTICLES:
                 result = analysis.analyse_articles(pending, cfg.companies, stories)
             else:
                 with analysis_pool(cfg) as pool:
                     result = analysis.analyse_articles(pending, cfg.companies, stories, pool)
-            writes.save_analysis(
-                con,
-                result.article_ids,
-                result.mentions,
-                result.events,
-                result.stories,
-                {i: stories.keys_of(i) for i in result.article_ids},
-            )
+            writes.save_analysis(con, result, {i: stories.keys_of(i) for i in result.article_ids})
     finally:
         con.close()
     report("analysed", len(pending), total=len(pending))
@@ -182,7 +162,7 @@ def record_reading(cfg: Config, run_id: int, counts: dict) -> bool:
     return nothing
 
 
-def story_index(con, pending: list[dict], as_of: date) -> StoryIndex:
+def story_index(con, pending: list[ArticleText], as_of: date) -> StoryIndex:
     """The stored stories these new articles can join: those sharing an LSH band key with
     one of them, and every recent headline (see core/clusters.py)."""
     since = reads.recent_window(as_of, analysis.STORY_WINDOW_DAYS)
@@ -191,7 +171,7 @@ def story_index(con, pending: list[dict], as_of: date) -> StoryIndex:
         with writes.transaction(con):
             writes.save_story_keys(con, {i: StoryIndex.keys_for(t) for i, t in unkeyed})
     index = StoryIndex()
-    bands = {b for a in pending for b in index.prepare(a["id"], analysis.story_text(a)).bands}
+    bands = {b for a in pending for b in index.prepare(a.id, analysis.story_text(a)).bands}
     index.load(reads.story_candidates(con, sorted(bands), since), reads.story_headlines(con, since))
     return index
 
@@ -211,7 +191,7 @@ def _publish_digest(manager, markdown: str, as_of: date) -> None:
     )
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30])
+@task(cache_policy=NO_CACHE)
 def deliver_digests(cfg: Config, as_of: date, paths: list[str]) -> int:
     """Send each digest by email or apprise when the user turned delivery on."""
     notify = cfg.settings.notify

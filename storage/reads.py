@@ -1,4 +1,4 @@
-"""Every read tipsheet makes, returning plain records and dicts."""
+"""Every read tipsheet makes, returning the core's records (storage/rows.py maps them) or dicts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,17 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pyarrow as pa
 
-from tipsheet.core.records import Validators
+from tipsheet.core.records import ArticleText, Judgement, Posting, Validators
+from tipsheet.storage.rows import (
+    ARTICLE_TEXT_COLUMNS,
+    JUDGEMENT_COLUMNS,
+    POSTING_COLUMNS,
+    VALIDATOR_COLUMNS,
+    article_text_from,
+    judgement_from,
+    posting_from,
+    validators_from,
+)
 
 
 def _dicts(cursor) -> list[dict]:
@@ -19,13 +29,13 @@ def fetch_state(con) -> tuple[dict[str, Validators], set[str]]:
     """Validators per URL and the canonical URLs of every stored article."""
     # A stored page is never fetched again: its validators would only fill memory, night
     # after night more of them.
-    validators = {
-        url: Validators(etag, lm, h, nxt)
-        for url, etag, lm, h, nxt in con.execute(
-            "SELECT url, etag, last_modified, content_hash, next_fetch_after FROM url_state "
+    validators = dict(
+        validators_from(row)
+        for row in con.execute(
+            f"SELECT {VALIDATOR_COLUMNS} FROM url_state "
             "WHERE url NOT IN (SELECT url FROM articles WHERE origin = 'page')"
         ).fetchall()
-    }
+    )
     # Pages that failed left a feed-only record: they are tried again while in the window.
     # Google News items stay feed-only by design and are never fetched again.
     known = {
@@ -38,14 +48,15 @@ def fetch_state(con) -> tuple[dict[str, Validators], set[str]]:
     return validators, known
 
 
-def unanalysed_articles(con) -> list[dict]:
-    return _dicts(
-        con.execute(
-            "SELECT a.id, a.title, a.text, a.summary, a.source_id, s.company_id AS source_company "
+def unanalysed_articles(con) -> list[ArticleText]:
+    return [
+        article_text_from(row)
+        for row in con.execute(
+            f"SELECT {ARTICLE_TEXT_COLUMNS} "
             "FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
             "WHERE a.analysed_at IS NULL ORDER BY a.id"
-        )
-    )
+        ).fetchall()
+    ]
 
 
 # What an article is clustered on: tipsheet.core.analysis.story_text, in SQL.
@@ -192,16 +203,16 @@ def listed_before(con, manager_id: str, before: date) -> dict[str, int]:
     )
 
 
-def feedback(con, manager_id: str) -> list[dict]:
+def feedback(con, manager_id: str) -> list[Judgement]:
     """A manager's judged items, with what similarity needs (headline and text)."""
-    return _dicts(
-        con.execute(
-            "SELECT f.article_id, f.useful, f.note, a.story_id, a.title, "
-            "coalesce(a.text, a.summary) AS text FROM feedback f "
+    return [
+        judgement_from(row)
+        for row in con.execute(
+            f"SELECT {JUDGEMENT_COLUMNS} FROM feedback f "
             "JOIN articles a ON a.id = f.article_id WHERE f.manager_id = ? ORDER BY f.judged_at",
             [manager_id],
-        )
-    )
+        ).fetchall()
+    ]
 
 
 def digest_items(con, manager_id: str, run_date: date | None = None) -> list[dict]:
@@ -233,13 +244,15 @@ def resolve_items(con, manager_id: str, prefixes: list[str]) -> dict[str, str | 
     return out
 
 
-def postings(con, company_id: str) -> list[dict]:
-    return _dicts(
-        con.execute(
-            "SELECT * FROM postings WHERE company_id = ? ORDER BY first_seen, posting_key",
+def postings(con, company_id: str) -> list[Posting]:
+    return [
+        posting_from(row)
+        for row in con.execute(
+            f"SELECT {POSTING_COLUMNS} FROM postings WHERE company_id = ? "
+            "ORDER BY first_seen, posting_key",
             [company_id],
-        )
-    )
+        ).fetchall()
+    ]
 
 
 def source_status(con) -> list[dict]:

@@ -10,8 +10,8 @@ import contextlib
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
@@ -20,7 +20,21 @@ from tipsheet.core.clusters import StoryKeys
 from tipsheet.core.config import Config
 from tipsheet.core.errors import StorageError
 from tipsheet.core.faults import checkpoint
-from tipsheet.core.records import Article, Event, Mention, SourceResult
+from tipsheet.core.records import AnalysisResult, SourceResult
+from tipsheet.storage.rows import (
+    article_row,
+    digest_item_row,
+    event_row,
+    fetch_row,
+    mention_row,
+    posting_row,
+    signal_row,
+    url_state_row,
+)
+
+if TYPE_CHECKING:  # annotations only: storage needs none of the ranking's imports
+    from tipsheet.core.ranking import Listed
+    from tipsheet.core.signals import Signal
 
 
 @contextmanager
@@ -150,44 +164,13 @@ def mark_stale_runs(con) -> None:
     )
 
 
-def article_row(a: Article) -> dict:
-    row = asdict(a)
-    row["story_id"] = None
-    row["analysed_at"] = None
-    return row
-
-
 def save_source_results(con, run_id: int, results: Sequence[SourceResult], as_of: date) -> int:
     """Store what sources yielded; returns the number of new articles."""
     fetch_rows, state_rows, articles, postings = [], [], {}, []
     now = _now()
     for r in results:
-        for log in r.logs:
-            fetch_rows.append(
-                {
-                    "run_id": run_id,
-                    "source_id": log.source_id or r.source.id,
-                    "url": log.url,
-                    "final_url": log.final_url,
-                    "status": log.status,
-                    "http_status": log.http_status,
-                    "error": log.error,
-                    "fetched_at": log.fetched_at,
-                    "elapsed_ms": log.elapsed_ms,
-                    "bytes": log.bytes,
-                }
-            )
-        for url, v in r.validators.items():
-            state_rows.append(
-                {
-                    "url": url,
-                    "etag": v.etag,
-                    "last_modified": v.last_modified,
-                    "content_hash": v.content_hash,
-                    "next_fetch_after": v.next_fetch_after,
-                    "updated_at": now,
-                }
-            )
+        fetch_rows += [fetch_row(run_id, r.source.id, log) for log in r.logs]
+        state_rows += [url_state_row(url, v, now) for url, v in r.validators.items()]
         for a in r.articles:
             articles.setdefault(a.url, article_row(a))
         if r.postings is not None:
@@ -224,22 +207,7 @@ def save_source_results(con, run_id: int, results: Sequence[SourceResult], as_of
 
 
 def _save_postings(con, r: SourceResult, as_of: date) -> None:
-    rows = {
-        p.posting_key: {
-            "source_id": r.source.id,
-            "posting_key": p.posting_key,
-            "company_id": p.company_id,
-            "title": p.title,
-            "url": p.url,
-            "location": p.location,
-            "team": p.team,
-            "posted_at": p.posted_at,
-            "first_seen": as_of,
-            "last_seen": as_of,
-            "active": True,
-        }
-        for p in r.postings or []
-    }
+    rows = {p.posting_key: posting_row(r.source.id, p, as_of) for p in r.postings or []}
     # A posting absent from a successful read has closed; first_seen never moves.
     con.execute("UPDATE postings SET active = false WHERE source_id = ? AND active", [r.source.id])
     bulk_insert(
@@ -252,21 +220,15 @@ def _save_postings(con, r: SourceResult, as_of: date) -> None:
     )
 
 
-def save_analysis(
-    con,
-    article_ids: Sequence[str],
-    mentions: Sequence[Mention],
-    events: Sequence[Event],
-    stories: dict[str, str],
-    keys: dict[str, StoryKeys] | None = None,
-) -> None:
+def save_analysis(con, result: AnalysisResult, keys: dict[str, StoryKeys] | None = None) -> None:
     """Replace the analysis of these articles and mark them analysed, atomically.
 
     keys: each article's story keys (core/clusters.py), for the next nights' clustering.
     """
-    if not article_ids:
+    if not result.article_ids:
         return
-    ids = pa.table({"id": list(article_ids)})
+    stories = result.stories
+    ids = pa.table({"id": list(result.article_ids)})
     story_rows = pa.table(
         {"id": list(stories), "story_id": [stories[k] for k in stories]},
         schema=pa.schema([("id", pa.string()), ("story_id", pa.string())]),
@@ -277,8 +239,10 @@ def save_analysis(
         try:
             con.execute("DELETE FROM mentions WHERE article_id IN (SELECT id FROM _ids)")
             con.execute("DELETE FROM events WHERE article_id IN (SELECT id FROM _ids)")
-            bulk_insert(con, "mentions", [asdict(m) for m in mentions])
-            bulk_insert(con, "events", [asdict(e) for e in events], "ON CONFLICT DO NOTHING")
+            bulk_insert(con, "mentions", [mention_row(m) for m in result.mentions])
+            bulk_insert(
+                con, "events", [event_row(e) for e in result.events], "ON CONFLICT DO NOTHING"
+            )
             con.execute(
                 "UPDATE articles SET story_id = s.story_id FROM _stories s WHERE articles.id = s.id"
             )
@@ -322,11 +286,13 @@ def save_digest(
     con,
     manager_id: str,
     run_date: date,
-    items: Sequence[dict],
-    signals: Sequence[dict],
+    listed: Sequence[Listed],
+    signals: Sequence[Signal],
     before_commit: Callable[[], None] | None = None,
 ) -> None:
     """Replace one manager's digest rows for one date, so a rerun stores nothing twice.
+
+    `listed` is the digest's items, best first: each one's rank is its place there.
 
     `before_commit` runs last inside the transaction (the digest file's rename): when it
     raises, no row is stored, so rows and file are written together or not at all.
@@ -339,8 +305,12 @@ def save_digest(
         con.execute(
             "DELETE FROM signals WHERE manager_id = ? AND run_date = ?", [manager_id, run_date]
         )
-        bulk_insert(con, "digest_items", list(items))
-        bulk_insert(con, "signals", list(signals))
+        bulk_insert(
+            con,
+            "digest_items",
+            [digest_item_row(manager_id, run_date, n, x) for n, x in enumerate(listed, 1)],
+        )
+        bulk_insert(con, "signals", [signal_row(manager_id, run_date, s) for s in signals])
         if before_commit is not None:
             before_commit()
 

@@ -4,33 +4,34 @@ from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
 from evals.analysis import DATA, load_companies, load_jsonl
 from tipsheet.core import analysis, facts
 from tipsheet.core.config import Company, load_config
+from tipsheet.core.records import ArticleText
 
 
-def articles() -> list[dict]:
+def articles() -> list[ArticleText]:
     """The labelled texts, plus cut and re-headlined copies so that stories form."""
     out = []
     for name in ("mentions.jsonl", "events.jsonl"):
         for i, row in enumerate(load_jsonl(DATA / name)):
             out.append(
-                {
-                    "id": f"{name[0]}{i:04d}",
-                    "title": row.get("title"),
-                    "text": row.get("text") or "",
-                    "summary": None,
-                    "source_company": row.get("source_company"),
-                }
+                ArticleText(
+                    id=f"{name[0]}{i:04d}",
+                    title=row.get("title"),
+                    text=row.get("text") or "",
+                    source_company=row.get("source_company"),
+                )
             )
     copies = [
-        {**a, "id": "c" + a["id"], "title": f"{a['title'] or ''} - Wire", "text": a["text"][:-20]}
+        replace(a, id="c" + a.id, title=f"{a.title or ''} - Wire", text=a.text[:-20])
         for a in out[::5]
     ]
-    return sorted(out + copies, key=lambda a: a["id"])
+    return sorted(out + copies, key=lambda a: a.id)
 
 
 def test_pool_gives_the_serial_result(monkeypatch):
@@ -38,7 +39,7 @@ def test_pool_gives_the_serial_result(monkeypatch):
 
     companies = load_companies()
     items = articles()
-    known = [(a["id"], "story-" + a["id"], f"{a['title']}\n{a['text']}") for a in items[:40]]
+    known = [(a.id, "story-" + a.id, f"{a.title}\n{a.text}") for a in items[:40]]
     new = items[40:]
     assert len(new) >= analysis.PARALLEL_MIN_ARTICLES
     # A Mention's `matched` breaks a tie between surface forms as often seen and as long
@@ -52,7 +53,7 @@ def test_pool_gives_the_serial_result(monkeypatch):
     assert pooled == serial
     assert serial.mentions and serial.events
     assert len(set(serial.stories.values())) < len(new)  # some copies joined a story
-    assert list(serial.stories) == [a["id"] for a in new] == serial.article_ids
+    assert list(serial.stories) == [a.id for a in new] == serial.article_ids
 
 
 def test_companies_travel_to_workers_as_plain_data():

@@ -11,8 +11,8 @@ import pytest
 from icalendar import Calendar
 
 from tipsheet.core.config import load_config
+from tipsheet.flows.digest import digest as digest_flow
 from tipsheet.flows.digests import write_texts_atomic
-from tipsheet.flows.nightly import digest as digest_flow
 
 pytestmark = pytest.mark.slow
 DAY = "2026-11-20"

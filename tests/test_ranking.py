@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from tipsheet.core.config import Config
 from tipsheet.core.ranking import Inputs, build_digest, score_candidates
+from tipsheet.core.records import Judgement
 from tipsheet.core.score import FEATURES, Weights
 
 TODAY = date(2026, 11, 20)
@@ -100,7 +101,7 @@ def test_not_useful_feedback_hides_the_whole_story_and_moves_similar_items():
         "a2", "quarry", "Quarry Systems signs Harbor deal, say sources", "partnership", story="s1"
     )
     c = row("a3", "quarry", "Quarry Systems partners with Harbor on robots", "partnership")
-    fb = [{"article_id": "a1", "story_id": "s1", "useful": False, "title": a["title"], "text": ""}]
+    fb = [Judgement("a1", useful=False, story_id="s1", title=a["title"], text="")]
     plain = {
         r["article_id"]: r
         for r in score_candidates(CFG, CFG.managers[0], TODAY, inputs([a, b, c]), W)

@@ -10,7 +10,9 @@ import pytest
 from tipsheet.core.config import parse_config
 from tipsheet.core.errors import QueryRefused, RunInProgress, SchemaTooNew, StorageError
 from tipsheet.core.records import (
+    AnalysisResult,
     Article,
+    ArticleText,
     Event,
     FetchLog,
     Mention,
@@ -139,21 +141,25 @@ def test_postings_keep_first_seen_and_close_when_gone(fresh_db, cfg):
     p2 = Posting("northwind", source.id, "p2", "Designer")
     writes.save_source_results(con, 1, [_result(source, [], [p1, p2])], date(2026, 11, 1))
     writes.save_source_results(con, 2, [_result(source, [], [p1])], date(2026, 11, 5))
-    rows = {r["posting_key"]: r for r in reads.postings(con, "northwind")}
-    assert rows["p1"]["first_seen"] == date(2026, 11, 1)
-    assert rows["p1"]["last_seen"] == date(2026, 11, 5) and rows["p1"]["active"]
-    assert not rows["p2"]["active"] and rows["p2"]["last_seen"] == date(2026, 11, 1)
+    rows = {p.posting_key: p for p in reads.postings(con, "northwind")}
+    assert rows["p1"].first_seen == date(2026, 11, 1)
+    assert rows["p1"].last_seen == date(2026, 11, 5) and rows["p1"].active
+    assert not rows["p2"].active and rows["p2"].last_seen == date(2026, 11, 1)
 
 
 def test_analysis_is_replaced_atomically_and_marks_articles(fresh_db, cfg):
     con, _ = fresh_db
     source = cfg.sources()[0]
-    writes.save_source_results(con, 1, [_result(source, [_article(1)])], date(2026, 11, 2))
-    assert [a["id"] for a in reads.unanalysed_articles(con)] == ["a001"]
+    writes.sync_config(con, cfg)  # the source row names its company
+    a = _article(1, source.id)
+    writes.save_source_results(con, 1, [_result(source, [a])], date(2026, 11, 2))
+    assert reads.unanalysed_articles(con) == [
+        ArticleText("a001", a.title, a.text, None, "northwind")
+    ]
     m = Mention("a001", "contoso", 2, True, "Contoso acquires", "Contoso")
     e = Event("a001", "acquisition", "Contoso acquires", 0.9, "contoso")
     for _ in range(2):
-        writes.save_analysis(con, ["a001"], [m], [e], {"a001": "story1"})
+        writes.save_analysis(con, AnalysisResult(["a001"], [m], [e], {"a001": "story1"}))
     assert con.execute("SELECT count(*) FROM mentions").fetchone()[0] == 1
     assert con.execute("SELECT count(*) FROM events").fetchone()[0] == 1
     assert reads.unanalysed_articles(con) == []

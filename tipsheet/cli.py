@@ -214,7 +214,7 @@ def digest(
     try:
         require_database(Path(cfg.settings.database))  # before anything starts: one line
         if prefect_server_configured():  # the run and its artifacts show in that server's UI
-            from tipsheet.flows.nightly import digest as digest_flow
+            from tipsheet.flows.digest import digest as digest_flow
 
             _quiet_console()
             paths = digest_flow(config_path=str(config), as_of=day)

@@ -1,7 +1,7 @@
 """The nightly run with no Prefect at all: the same task functions, called through `.fn`.
 
 For the cost-of-orchestration benchmark (bench/orchestration.py), not for production: no
-retries, no UI, no artifacts. The wiring is flows.nightly.run_night, shared with the flow.
+UI, no artifacts. The wiring is flows.nightly.run_night, shared with the flow.
 
 Outside a run the tasks log to the standard logging module and publish no artifacts
 (flows/tasks.py checks for a run context), so no Prefect API is started.

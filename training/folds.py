@@ -244,12 +244,10 @@ def analyse_folds(stored: Stored, models: FoldModels) -> None:
             con.execute("UPDATE articles SET analysed_at = NULL, story_id = NULL")
         pending = reads.unanalysed_articles(con)
         for k in range(5):
-            rows = [a for a in pending if fold_of.get(a["id"]) == k]
+            rows = [a for a in pending if fold_of.get(a.id) == k]
             result = analysis.analyse_articles(
                 rows, cfg.companies, [], models=Models(models.events[k], models.mentions[k])
             )
-            writes.save_analysis(
-                con, result.article_ids, result.mentions, result.events, result.stories
-            )
+            writes.save_analysis(con, result)
     finally:
         con.close()
