@@ -1,9 +1,9 @@
 """A year of nights written straight through storage/, for the long-run bench.
 
 Each night gets what a real night leaves: a run, its fetches and URL state, its articles
-(through writes.save_source_results), their mentions, events, stories and story keys
-(writes.save_analysis), their search terms (search.index_articles), each manager's digest
-rows, and the run finished. Only the work that makes these rows is skipped: texts are drawn
+(through writes.save_source_results), their mentions, events, stories, story keys and lead
+vectors (writes.save_analysis), their search terms (search.index_articles), each manager's
+digest rows, and the run finished. Only the work that makes these rows is skipped: texts are drawn
 from a vocabulary instead of extracted, and analysis results drawn instead of found.
 
 The texts are unrelated to each other and to the bench's pages, so each article is its own
@@ -20,6 +20,7 @@ import numpy as np
 
 from tipsheet.core.clusters import BANDS, StoryKeys, headline_key
 from tipsheet.core.config import Config
+from tipsheet.core.profile import lead_vectors
 from tipsheet.core.records import Article, Event, FetchLog, Mention, SourceResult, Validators
 from tipsheet.core.urls import article_id
 from tipsheet.storage import db, search, writes
@@ -146,7 +147,16 @@ def _night(con, cfg, day, n, count, sources, companies, text, rnd) -> None:
     if n % INDEX_EVERY == INDEX_EVERY - 1:
         with writes.transaction(con):
             search.index_articles(con, [])
-    writes.save_analysis(con, [a.id for a in made], mentions, events, stories, keys)
+    vectors = lead_vectors([{"title": a.title, "text": a.text, "summary": a.summary} for a in made])
+    writes.save_analysis(
+        con,
+        [a.id for a in made],
+        mentions,
+        events,
+        stories,
+        keys,
+        dict(zip([a.id for a in made], vectors, strict=True)),
+    )
     for m, manager in enumerate(cfg.managers):
         items = [_item(manager.id, day, a, rank) for rank, a in enumerate(made[m::7][:10], 1)]
         writes.save_digest(con, manager.id, day, items, [])

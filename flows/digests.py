@@ -189,14 +189,20 @@ def manager_trends(con, cfg: Config, manager, as_of: date) -> list:
 def ranking_inputs(con, cfg: Config, manager, as_of: date) -> ranking.Inputs:
     relations = cfg.relations(manager)
     since = reads.recent_window(as_of, cfg.settings.lookback_days)
+    candidates = reads.candidates(con, list(relations), since)
+    ids = list(dict.fromkeys(c["article_id"] for c in candidates))
+    # The stories ranking asks about (its keys) and the articles new_since looks up.
+    keys = {c["story_id"] or c["article_id"] for c in candidates} | set(ids)
     return ranking.Inputs(
-        candidates=reads.candidates(con, list(relations), since),
+        candidates=candidates,
         last_contact=reads.last_contact(con, manager.id),
         shared=reads.shared_articles(con, manager.id),
-        listed_before=reads.listed_before(con, manager.id, as_of),
+        listed_before=reads.listed_before(con, manager.id, as_of, sorted(keys)),
         postings=reads.postings(con, manager.company),
-        news=reads.candidates(con, [manager.company], since),
+        # The manager's own company is among its relations: its news is in the candidates.
+        news=[c for c in candidates if c["company_id"] == manager.company],
         feedback=reads.feedback(con, manager.id),
+        vectors=reads.lead_vectors(con, ids),
     )
 
 

@@ -31,6 +31,7 @@ from tipsheet.core.faults import checkpoint
 from tipsheet.core.html_digest import (
     html_path,
 )
+from tipsheet.core.profile import lead_vectors
 from tipsheet.core.records import Source, SourceResult
 from tipsheet.core.urls import host_of
 from tipsheet.flows import digests
@@ -153,6 +154,8 @@ def analyse(cfg: Config, as_of: date) -> dict:
             else:
                 with analysis_pool(cfg) as pool:
                     result = analysis.analyse_articles(pending, cfg.companies, stories, pool)
+            by_id = {a["id"]: a for a in pending}
+            vectors = lead_vectors([by_id[i] for i in result.article_ids])
             writes.save_analysis(
                 con,
                 result.article_ids,
@@ -160,6 +163,7 @@ def analyse(cfg: Config, as_of: date) -> dict:
                 result.events,
                 result.stories,
                 {i: stories.keys_of(i) for i in result.article_ids},
+                dict(zip(result.article_ids, vectors, strict=True)),
             )
     finally:
         con.close()

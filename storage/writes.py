@@ -14,6 +14,7 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from tipsheet.core.clusters import StoryKeys
@@ -259,10 +260,12 @@ def save_analysis(
     events: Sequence[Event],
     stories: dict[str, str],
     keys: dict[str, StoryKeys] | None = None,
+    vectors: dict[str, np.ndarray] | None = None,
 ) -> None:
     """Replace the analysis of these articles and mark them analysed, atomically.
 
-    keys: each article's story keys (core/clusters.py), for the next nights' clustering.
+    keys: each article's story keys (core/clusters.py), for the next nights' clustering;
+    vectors: each article's lead vector (core/profile.lead_vectors), for ranking.
     """
     if not article_ids:
         return
@@ -287,10 +290,30 @@ def save_analysis(
             )
             con.execute("DELETE FROM story_keys WHERE article_id IN (SELECT id FROM _ids)")
             save_story_keys(con, keys or {})
+            con.execute("DELETE FROM article_vectors WHERE article_id IN (SELECT id FROM _ids)")
+            _save_vectors(con, vectors or {})
             checkpoint("analyse")
         finally:
             con.unregister("_ids")
             con.unregister("_stories")
+
+
+def _save_vectors(con, vectors: dict[str, np.ndarray]) -> None:
+    if not vectors:
+        return
+    matrix = np.vstack(list(vectors.values())).astype(np.float32, copy=False)
+    flat = pa.array(matrix.reshape(-1), pa.float32())
+    rows = pa.table(
+        {
+            "article_id": pa.array(list(vectors), pa.string()),
+            "vec": pa.FixedSizeListArray.from_arrays(flat, matrix.shape[1]),
+        }
+    )
+    con.register("_vectors", rows)
+    try:
+        con.execute("INSERT INTO article_vectors SELECT article_id, vec FROM _vectors")
+    finally:
+        con.unregister("_vectors")
 
 
 def save_story_keys(con, keys: dict[str, StoryKeys]) -> None:
