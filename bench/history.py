@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import deque
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -84,12 +85,13 @@ def fill(cfg: Config, as_of: date, articles: int, nights: int = 365, seed: int =
     companies = list(cfg.companies)
     per_night = articles // nights
     started = time.perf_counter()
+    window: deque[tuple[date, list[tuple[Article, str]]]] = deque()
     con = db.connect(cfg.settings.database)
     try:
         writes.sync_config(con, cfg)
         for n in range(nights):
             day = as_of - timedelta(days=nights - n)
-            _night(con, cfg, day, n, per_night, sources, companies, text, rnd)
+            _night(con, cfg, day, n, per_night, sources, companies, text, rnd, window)
         with writes.transaction(con):
             search.index_articles(con, [])
         con.execute("CHECKPOINT")
@@ -98,7 +100,7 @@ def fill(cfg: Config, as_of: date, articles: int, nights: int = 365, seed: int =
     return {"nights": nights, "articles": per_night * nights, "s": time.perf_counter() - started}
 
 
-def _night(con, cfg, day, n, count, sources, companies, text, rnd) -> None:
+def _night(con, cfg, day, n, count, sources, companies, text, rnd, window) -> None:
     at = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=2)
     run_id = writes.start_run(con, day)
     by_source: dict[str, SourceResult] = {s.id: SourceResult(source=s) for s in sources}
@@ -157,8 +159,18 @@ def _night(con, cfg, day, n, count, sources, companies, text, rnd) -> None:
         keys,
         dict(zip([a.id for a in made], vectors, strict=True)),
     )
-    for m, manager in enumerate(cfg.managers):
-        items = [_item(manager.id, day, a, rank) for rank, a in enumerate(made[m::7][:10], 1)]
+    # Each digest stores a row for every story of the lookback window that mentions one of
+    # the manager's companies, as a real night's ranking does (see core/ranking.py).
+    owners = [companies[k % len(companies)] for k in range(count)]
+    window.append((day, list(zip(made, owners, strict=True))))
+    while window and window[0][0] < day - timedelta(days=cfg.settings.lookback_days):
+        window.popleft()
+    for manager in cfg.managers:
+        relations = cfg.relations(manager)
+        listed = [(a, c) for _, night in reversed(window) for a, c in night if c in relations]
+        items = [
+            _item(manager, day, a, relations[c], rank) for rank, (a, c) in enumerate(listed, 1)
+        ]
         writes.save_digest(con, manager.id, day, items, [])
     writes.finish_run(
         con,
@@ -168,26 +180,28 @@ def _night(con, cfg, day, n, count, sources, companies, text, rnd) -> None:
     )
 
 
-def _item(manager_id: str, day: date, a: Article, rank: int) -> dict:
+def _item(manager, day: date, a: Article, relation: str, rank: int) -> dict:
+    worth = rank <= 10
     return {
-        "manager_id": manager_id,
+        "manager_id": manager.id,
         "run_date": day,
         "article_id": a.id,
         "item_id": a.id[:8],
         "rank": rank,
-        "score": 50.0 / rank,
-        "worth_call": rank <= 3,
+        "score": round(50.0 / rank, 3),
+        "worth_call": worth,
         "company_id": None,
-        "relation": "competitor",
+        "relation": relation,
         "event_type": None,
         "coverage": 1,
-        "talking_point": a.text[:200],
-        "why": "bench history",
+        "talking_point": a.text[:200] if worth else "",
+        "why": f"{a.title.split()[0]} ({relation}) is in the news; worth knowing for "
+        f"{manager.name.split()[0]}'s work as {manager.role}.",
         "s_relation": 1.0,
         "s_event": 0.15,
         "s_recency": 1.0,
         "s_coverage": 1.0,
-        "s_novelty": 1.0,
+        "s_novelty": round(1 / rank, 4),
         "s_interest": 1.0,
         "s_prominence": 1.0,
     }
