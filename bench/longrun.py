@@ -58,6 +58,9 @@ def _args(argv):
     p.add_argument("--latency", type=float, default=0.05)
     p.add_argument("--keep", action="store_true", help="keep the temp dir")
     p.add_argument(
+        "--profile", type=Path, help="cProfile each night: PATH.empty.prof, PATH.year.prof"
+    )
+    p.add_argument(
         "--history",
         type=Path,
         help="keep the written history here and reuse it when it matches (see above)",
@@ -101,12 +104,22 @@ class _Timed:
         self.db.write_snapshot = self.original
 
 
-def _night(config: Path, measure) -> tuple[dict, object, float]:
+def _night(config: Path, measure, profile: Path | None = None) -> tuple[dict, object, float]:
+    """One night; with `profile`, the main process's cProfile stats are written there
+    (extraction and analysis workers are other processes)."""
+    import cProfile
+
     from tipsheet.plain import nightly_plain
 
+    profiler = cProfile.Profile() if profile else None
     with _Timed() as snap:
         before = measure.Usage.now()
+        if profiler:
+            profiler.enable()
         summary = nightly_plain(str(config))
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(profile)
         used = measure.Usage.now().since(before)
     return summary, used, sum(snap.seconds)
 
@@ -172,7 +185,7 @@ def _history(a, cfg, port: int) -> dict:
     fill = history.fill(cfg, date.today(), a.articles, a.nights)
     if a.history:
         shutil.copyfile(database, a.history)
-        meta_path.write_text(json.dumps({**want, **fill, "port": port}))
+        meta_path.write_text(json.dumps({**fill, **want, "port": port}))
     return {**fill, "reused": False}
 
 
@@ -218,7 +231,8 @@ def _bench(a, tmp: Path) -> int:
                 finally:
                     con.close()
             web.reset_stats()
-            summary, used, snap_s = _night(config, measure)
+            profile = a.profile.with_suffix(f".{mode}.prof") if a.profile else None
+            summary, used, snap_s = _night(config, measure, profile)
             results[mode] = (summary, used, snap_s, fill, copy_s, _sizes(root), config)
             print(
                 f"  {mode:5}  night {used.wall:.1f} s wall, {used.cpu:.1f} CPU-s; "

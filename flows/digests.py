@@ -38,12 +38,17 @@ Publish = Callable[[Manager, str, date], None]
 
 
 def write_digests(
-    cfg: Config, as_of: date, publish: Publish | None = None, logger=LOGGER
+    cfg: Config,
+    as_of: date,
+    publish: Publish | None = None,
+    logger=LOGGER,
+    checkpoint_on_close: bool = True,
 ) -> list[str]:
     """Each manager's digest as markdown and HTML (both or neither), then the index pages
-    and the calendar of calls due."""
+    and the calendar of calls due. checkpoint_on_close: see storage.db.connect (a night
+    checkpoints once, at its end)."""
     out_dir = Path(cfg.settings.digests_dir)
-    con = db.connect(cfg.settings.database)
+    con = db.connect(cfg.settings.database, checkpoint_on_close=checkpoint_on_close)
     paths, index = [], []
     report("digests", 0, total=len(cfg.managers))
     try:

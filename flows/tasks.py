@@ -56,6 +56,11 @@ def run_logger():
     return get_run_logger() if in_run() else LOGGER
 
 
+def night_db(cfg: Config):
+    """A stage's connection: its writes are checkpointed once, when the run finishes."""
+    return db.connect(cfg.settings.database, checkpoint_on_close=False)
+
+
 def source_host(source: Source) -> str:
     url = board_urls(source)[0] if source.type == "jobs" else source.url
     return host_of(url)
@@ -74,7 +79,7 @@ def partition_by_host(sources: list[Source], batches: int) -> list[list[Source]]
 
 @task(cache_policy=NO_CACHE)
 def prepare_run(cfg: Config, as_of: date) -> tuple[int, SourceState]:
-    con = db.connect(cfg.settings.database)
+    con = night_db(cfg)
     try:
         writes.mark_stale_runs(con)
         writes.sync_config(con, cfg)
@@ -113,7 +118,7 @@ def fetch_batch(
 
 @task(cache_policy=NO_CACHE)
 def store_results(cfg: Config, run_id: int, results: list[SourceResult], as_of: date) -> int:
-    con = db.connect(cfg.settings.database)
+    con = night_db(cfg)
     try:
         return writes.save_source_results(con, run_id, results, as_of)
     finally:
@@ -140,7 +145,7 @@ def analysis_pool(cfg: Config) -> ProcessPoolExecutor:
 @task(cache_policy=NO_CACHE)
 def analyse(cfg: Config, as_of: date) -> dict:
     """Mentions, events and stories of every article not analysed yet; the search index."""
-    con = db.connect(cfg.settings.database)
+    con = night_db(cfg)
     try:
         pending = reads.unanalysed_articles(con)
         if pending:
@@ -178,7 +183,7 @@ def record_reading(cfg: Config, run_id: int, counts: dict) -> bool:
     nothing = counts.get("sources_total", 0) > 0 and (
         counts.get("sources_failed") == counts.get("sources_total")
     )
-    con = db.connect(cfg.settings.database)
+    con = night_db(cfg)
     try:
         writes.record_reading(con, run_id, counts, nothing)
     finally:
@@ -201,10 +206,12 @@ def story_index(con, pending: list[dict], as_of: date) -> StoryIndex:
 
 
 @task(cache_policy=NO_CACHE)
-def write_digests(cfg: Config, as_of: date) -> list[str]:
+def write_digests(cfg: Config, as_of: date, checkpoint_on_close: bool = True) -> list[str]:
     """Each manager's digest as markdown and HTML (both or neither), then the index pages
-    and the calendar of calls due (flows/digests.py, which imports no Prefect)."""
-    return digests.write_digests(cfg, as_of, _publish_digest if in_run() else None, run_logger())
+    and the calendar of calls due (flows/digests.py, which imports no Prefect).
+    checkpoint_on_close=False inside a night, which checkpoints once at its end."""
+    publish = _publish_digest if in_run() else None
+    return digests.write_digests(cfg, as_of, publish, run_logger(), checkpoint_on_close)
 
 
 def _publish_digest(manager, markdown: str, as_of: date) -> None:
@@ -257,7 +264,7 @@ def publish_failures(results: list[SourceResult]) -> None:
 @task(cache_policy=NO_CACHE)
 def finish_run(cfg: Config, run_id: int, summary: dict, status: str, error: str | None = None):
     checkpoint("finish")
-    con = db.connect(cfg.settings.database)
+    con = night_db(cfg)
     try:
         writes.finish_run(con, run_id, status, summary, error)
         db.write_snapshot(con, cfg.settings.database)

@@ -12,16 +12,19 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
-from tipsheet.core.clusters import StoryKeys
 from tipsheet.core.config import Config
 from tipsheet.core.errors import StorageError
 from tipsheet.core.faults import checkpoint
 from tipsheet.core.records import Article, Event, Mention, SourceResult
+
+if TYPE_CHECKING:  # clusters imports datasketch and scipy: seconds the CLI's writers never need
+    from tipsheet.core.clusters import StoryKeys
 
 
 @contextmanager
