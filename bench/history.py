@@ -1,9 +1,9 @@
 """A year of nights written straight through storage/, for the long-run bench.
 
 Each night gets what a real night leaves: a run, its fetches and URL state, its articles
-(through writes.save_source_results), their mentions, events, stories and story keys
-(writes.save_analysis), their search terms (search.index_articles), each manager's digest
-rows, and the run finished. Only the work that makes these rows is skipped: texts are drawn
+(through writes.save_source_results), their mentions, events, stories, story keys and lead
+vectors (writes.save_analysis), their search terms (search.index_articles), each manager's
+digest rows, and the run finished. Only the work that makes these rows is skipped: texts are drawn
 from a vocabulary instead of extracted, and analysis results drawn instead of found.
 
 The texts are unrelated to each other and to the bench's pages, so each article is its own
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import deque
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -21,6 +22,7 @@ import numpy as np
 from tipsheet.core.clusters import BANDS, StoryKeys, headline_key
 from tipsheet.core.config import Config
 from tipsheet.core.digest import DigestItem
+from tipsheet.core.profile import lead_vectors
 from tipsheet.core.ranking import Listed
 from tipsheet.core.records import (
     AnalysisResult,
@@ -94,12 +96,13 @@ def fill(cfg: Config, as_of: date, articles: int, nights: int = 365, seed: int =
     companies = list(cfg.companies)
     per_night = articles // nights
     started = time.perf_counter()
+    window: deque[tuple[date, list[tuple[Article, str]]]] = deque()
     con = db.connect(cfg.settings.database)
     try:
         writes.sync_config(con, cfg)
         for n in range(nights):
             day = as_of - timedelta(days=nights - n)
-            _night(con, cfg, day, n, per_night, sources, companies, text, rnd)
+            _night(con, cfg, day, n, per_night, sources, companies, text, rnd, window)
         with writes.transaction(con):
             search.index_articles(con, [])
         con.execute("CHECKPOINT")
@@ -108,7 +111,7 @@ def fill(cfg: Config, as_of: date, articles: int, nights: int = 365, seed: int =
     return {"nights": nights, "articles": per_night * nights, "s": time.perf_counter() - started}
 
 
-def _night(con, cfg, day, n, count, sources, companies, text, rnd) -> None:
+def _night(con, cfg, day, n, count, sources, companies, text, rnd, window) -> None:
     at = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=2)
     run_id = writes.start_run(con, day)
     by_source: dict[str, SourceResult] = {s.id: SourceResult(source=s) for s in sources}
@@ -157,9 +160,23 @@ def _night(con, cfg, day, n, count, sources, companies, text, rnd) -> None:
     if n % INDEX_EVERY == INDEX_EVERY - 1:
         with writes.transaction(con):
             search.index_articles(con, [])
-    writes.save_analysis(con, AnalysisResult([a.id for a in made], mentions, events, stories), keys)
-    for m, manager in enumerate(cfg.managers):
-        items = [_item(a, rank) for rank, a in enumerate(made[m::7][:10], 1)]
+    vectors = lead_vectors([{"title": a.title, "text": a.text, "summary": a.summary} for a in made])
+    writes.save_analysis(
+        con,
+        AnalysisResult([a.id for a in made], mentions, events, stories),
+        keys,
+        dict(zip([a.id for a in made], vectors, strict=True)),
+    )
+    # Each digest stores a row for every story of the lookback window that mentions one of
+    # the manager's companies, as a real night's ranking does (see core/ranking.py).
+    owners = [companies[k % len(companies)] for k in range(count)]
+    window.append((day, list(zip(made, owners, strict=True))))
+    while window and window[0][0] < day - timedelta(days=cfg.settings.lookback_days):
+        window.popleft()
+    for manager in cfg.managers:
+        relations = cfg.relations(manager)
+        listed = [(a, c) for _, night in reversed(window) for a, c in night if c in relations]
+        items = [_item(manager, a, relations[c], rank) for rank, (a, c) in enumerate(listed, 1)]
         writes.save_digest(con, manager.id, day, items, [])
     writes.finish_run(
         con,
@@ -169,7 +186,8 @@ def _night(con, cfg, day, n, count, sources, companies, text, rnd) -> None:
     )
 
 
-def _item(a: Article, rank: int) -> Listed:
+def _item(manager, a: Article, relation: str, rank: int) -> Listed:
+    worth = rank <= 10
     score = 50.0 / rank
     factors = dict.fromkeys(("relation", "interests", "prominence", "coverage", "profile"), 1.0)
     return Listed(
@@ -179,22 +197,23 @@ def _item(a: Article, rank: int) -> Listed:
             title=a.title,
             url=a.url,
             company_name="",
-            relation="competitor",
+            relation=relation,
             event_type=None,
             published=a.published_day,
             score=score,
-            worth_call=rank <= 3,
-            talking_point=a.text[:200],
-            why="bench history",
+            worth_call=worth,
+            talking_point=a.text[:200] if worth else "",
+            why=f"{a.title.split()[0]} ({relation}) is in the news; worth knowing for "
+            f"{manager.name.split()[0]}'s work as {manager.role}.",
         ),
         company_id=None,
         breakdown=ScoreBreakdown(
             factors={**factors, "event": 0.15},
             probability=0.5,
             recency=1.0,
-            novelty=1.0,
+            novelty=1.0 / rank,
             feedback=1.0,
             total=score,
-            worth_call=rank <= 3,
+            worth_call=worth,
         ),
     )

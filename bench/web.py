@@ -41,9 +41,10 @@ def _kind(path: str) -> str:
 class LatencyWeb:
     """Serves `hosts` hosts while started; routes are set per host once bases are known."""
 
-    def __init__(self, hosts: int, latency_s: float):
+    def __init__(self, hosts: int, latency_s: float, port: int = 0):
         self.hosts = hosts
         self.latency_s = latency_s
+        self.port = port  # tried first when not 0: a stored history names its sources' URLs
         self.bases: dict[int, str] = {}
         self.stats: Counter[str] = Counter()
         self._routes: dict[int, dict[str, Path | bytes]] = {}
@@ -115,8 +116,15 @@ class LatencyWeb:
 
     async def _bind_shared_port(self) -> None:
         last: OSError | None = None
-        for _ in range(BIND_ATTEMPTS):
-            first = await self._server(0, f"127.0.0.{FIRST_ADDRESS}", 0)
+        for attempt in range(BIND_ATTEMPTS):
+            wanted = self.port if attempt == 0 else 0
+            try:
+                first = await self._server(0, f"127.0.0.{FIRST_ADDRESS}", wanted)
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE or not wanted:
+                    raise
+                last = exc
+                continue
             port = first.sockets[0].getsockname()[1]
             try:
                 for host in range(1, self.hosts):

@@ -45,6 +45,10 @@ _AMOUNT = re.compile(
 )
 
 
+MAX_WORTH = 10  # items worth a call a digest shows
+MAX_OTHER = 15  # other items it lists
+
+
 @dataclass
 class DigestItem:
     item_id: str
@@ -76,8 +80,8 @@ class DigestPage:
     signals: list = field(default_factory=list)
     items: list[DigestItem] = field(default_factory=list)
     failing_sources: list[tuple[str, int, str]] = field(default_factory=list)
-    max_worth: int = 10
-    max_other: int = 15
+    max_worth: int = MAX_WORTH
+    max_other: int = MAX_OTHER
     manager_team: str | None = None
     too_soon: bool = False
     notice: str | None = None  # said above everything: e.g. that no source could be read

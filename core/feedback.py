@@ -24,14 +24,15 @@ FLOOR = 0.3  # similarities below this say nothing: unrelated items
 
 
 def feedback_adjustments(
-    feedback: list[Judgement], ids: list[str], texts: list[str]
+    feedback: list[Judgement], ids: list[str], vecs: np.ndarray
 ) -> dict[str, float]:
-    """article id -> log-odds adjustment, for the candidates `ids` with texts `texts`."""
+    """article id -> log-odds adjustment, for the candidates `ids` with lead vectors `vecs`
+    (tipsheet.core.profile.lead_vectors)."""
     if not feedback or not ids:
         return {}
     judged = embed([article_text(f.title, f.text) for f in feedback])
     useful = np.array([bool(f.useful) for f in feedback])
-    sims = embed(texts) @ judged.T
+    sims = vecs @ judged.T
     out = {}
     for i, aid in enumerate(ids):
         up = _closest(sims[i][useful])

@@ -30,9 +30,15 @@ def article_text(title: str | None, text: str | None) -> str:
     return " ".join([title or "", *lead(paragraphs(text or ""))])
 
 
-def similarities(profile: str, articles: list[str]) -> list[float]:
-    """Cosine of each article text to the profile (embeddings are unit vectors)."""
-    if not articles:
+def lead_vectors(articles: list[dict]) -> np.ndarray:
+    """The embedding of each article's headline and lede (rows with `title`, `text` and
+    `summary`): what the profile and feedback similarities compare. An embedding does not
+    depend on the texts embedded with it, so it is computed once and stored."""
+    return embed([article_text(a["title"], a["text"] or a["summary"]) for a in articles])
+
+
+def similarities(profile: str, vecs: np.ndarray) -> list[float]:
+    """Cosine of each article's lead vector to the profile (embeddings are unit vectors)."""
+    if not len(vecs):
         return []
-    vecs = embed([profile, *articles])
-    return [float(x) for x in np.clip(vecs[1:] @ vecs[0], -1.0, 1.0)]
+    return [float(x) for x in np.clip(vecs @ embed([profile])[0], -1.0, 1.0)]

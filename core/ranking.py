@@ -6,12 +6,20 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
+
 from tipsheet.core.cadence import ContactStatus, contact_status, last_contact_of, n_days
 from tipsheet.core.config import Config, Manager
 from tipsheet.core.dates import local_date
-from tipsheet.core.digest import DigestItem, DigestPage, render_digest, why_it_matters
+from tipsheet.core.digest import (
+    MAX_WORTH,
+    DigestItem,
+    DigestPage,
+    render_digest,
+    why_it_matters,
+)
 from tipsheet.core.feedback import feedback_adjustments
-from tipsheet.core.profile import article_text, profile_text, similarities
+from tipsheet.core.profile import lead_vectors, profile_text, similarities
 from tipsheet.core.records import Judgement, Posting
 from tipsheet.core.score import (
     Features,
@@ -36,6 +44,9 @@ class Inputs:
     postings: list[Posting] = field(default_factory=list)
     news: list[dict] = field(default_factory=list)  # articles about the manager's company
     feedback: list[Judgement] = field(default_factory=list)  # the manager's judged items
+    # article id -> stored lead vector (tipsheet.core.profile.lead_vectors); a candidate
+    # without one is embedded here
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -110,12 +121,11 @@ def score_candidates(
         for c in inputs.candidates
         if c["article_id"] not in blocked and c["story_id"] not in blocked_stories
     ]
-    texts = {c["article_id"]: article_text(c["title"], c["text"] or c["summary"]) for c in rows}
-    ids = list(texts)
-    sims = dict(
-        zip(ids, similarities(profile_text(cfg, manager), [texts[i] for i in ids]), strict=True)
-    )
-    adjust = feedback_adjustments(inputs.feedback, ids, [texts[i] for i in ids])
+    first = {c["article_id"]: c for c in rows}
+    ids = list(first)
+    vecs = _vectors([first[i] for i in ids], inputs.vectors)
+    sims = dict(zip(ids, similarities(profile_text(cfg, manager), vecs), strict=True))
+    adjust = feedback_adjustments(inputs.feedback, ids, vecs)
     best: dict[str, dict] = {}
     for c in rows:
         event = _primary_event(c["events"], c["company_id"])
@@ -161,6 +171,15 @@ def score_candidates(
     return sorted(best.values(), key=_order)
 
 
+def _vectors(rows: list[dict], stored: dict[str, np.ndarray]) -> np.ndarray:
+    """One lead vector per row, in order: the stored one, else embedded now."""
+    missing = [r for r in rows if r["article_id"] not in stored]
+    made = dict(zip([r["article_id"] for r in missing], lead_vectors(missing), strict=True))
+    if not rows:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.vstack([stored.get(r["article_id"], made.get(r["article_id"])) for r in rows])
+
+
 def _order(row: dict) -> tuple:
     return (
         -row["worth_call"],
@@ -170,10 +189,12 @@ def _order(row: dict) -> tuple:
     )
 
 
-def _item(row: dict, manager: Manager, tz: str, cfg: Config) -> DigestItem:
+def _item(row: dict, manager: Manager, tz: str, shown: bool) -> DigestItem:
+    """The item as the digest lists it; its talking point only when the digest shows it
+    (the first MAX_WORTH items worth a call), the one per-item cost that reads the text."""
     event_type = row["event"]["event_type"] if row["event"] else None
     point = ""
-    if row["worth_call"]:
+    if row["worth_call"] and shown:
         names = [row["company_name"]]
         point = talking_points(row["text"] or row["summary"] or "", names, event_type)
     return DigestItem(
@@ -249,7 +270,8 @@ def build_digest(
 ) -> Built:
     tz = cfg.settings.timezone
     rows = score_candidates(cfg, manager, as_of, inputs, weights)
-    items = _distinct_lines([_item(r, manager, tz, cfg) for r in rows])
+    # Rows are ordered worth a call first, so the shown ones of those are the first MAX_WORTH.
+    items = _distinct_lines([_item(r, manager, tz, n < MAX_WORTH) for n, r in enumerate(rows)])
     news = [
         (
             n["article_id"],

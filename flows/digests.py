@@ -38,12 +38,17 @@ Publish = Callable[[Manager, str, date], None]
 
 
 def write_digests(
-    cfg: Config, as_of: date, publish: Publish | None = None, logger=LOGGER
+    cfg: Config,
+    as_of: date,
+    publish: Publish | None = None,
+    logger=LOGGER,
+    checkpoint_on_close: bool = True,
 ) -> list[str]:
     """Each manager's digest as markdown and HTML (both or neither), then the index pages
-    and the calendar of calls due."""
+    and the calendar of calls due. checkpoint_on_close: see storage.db.connect (a night
+    checkpoints once, at its end)."""
     out_dir = Path(cfg.settings.digests_dir)
-    con = db.connect(cfg.settings.database)
+    con = db.connect(cfg.settings.database, checkpoint_on_close=checkpoint_on_close)
     paths, index = [], []
     report("digests", 0, total=len(cfg.managers))
     try:
@@ -189,14 +194,20 @@ def manager_trends(con, cfg: Config, manager, as_of: date) -> list:
 def ranking_inputs(con, cfg: Config, manager, as_of: date) -> ranking.Inputs:
     relations = cfg.relations(manager)
     since = reads.recent_window(as_of, cfg.settings.lookback_days)
+    candidates = reads.candidates(con, list(relations), since)
+    ids = list(dict.fromkeys(c["article_id"] for c in candidates))
+    # The stories ranking asks about (its keys) and the articles new_since looks up.
+    keys = {c["story_id"] or c["article_id"] for c in candidates} | set(ids)
     return ranking.Inputs(
-        candidates=reads.candidates(con, list(relations), since),
+        candidates=candidates,
         last_contact=reads.last_contact(con, manager.id),
         shared=reads.shared_articles(con, manager.id),
-        listed_before=reads.listed_before(con, manager.id, as_of),
+        listed_before=reads.listed_before(con, manager.id, as_of, sorted(keys)),
         postings=reads.postings(con, manager.company),
-        news=reads.candidates(con, [manager.company], since),
+        # The manager's own company is among its relations: its news is in the candidates.
+        news=[c for c in candidates if c["company_id"] == manager.company],
         feedback=reads.feedback(con, manager.id),
+        vectors=reads.lead_vectors(con, ids),
     )
 
 

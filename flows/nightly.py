@@ -52,7 +52,7 @@ def run_night(cfg: Config, as_of: date, call: Callable, submit: Callable) -> dic
             summary.update(tasks.source_counts(results))
             summary["nothing_read"] = call(tasks.record_reading, cfg, run_id, summary)
             summary.update(call(tasks.analyse, cfg, as_of))
-            summary["digests"] = call(tasks.write_digests, cfg, as_of)
+            summary["digests"] = call(tasks.write_digests, cfg, as_of, False)
             summary["digests_written"] = len(summary["digests"])
             summary["digests_sent"] = call(tasks.deliver_digests, cfg, as_of, summary["digests"])
             tasks.publish_failures(results)

@@ -34,6 +34,7 @@ from tipsheet.core.faults import checkpoint
 from tipsheet.core.html_digest import (
     html_path,
 )
+from tipsheet.core.profile import lead_vectors
 from tipsheet.core.records import ArticleText, Source, SourceResult
 from tipsheet.core.urls import host_of
 from tipsheet.flows import digests
@@ -58,6 +59,11 @@ def run_logger():
     return get_run_logger() if in_run() else LOGGER
 
 
+def night_db(cfg: Config):
+    """A stage's connection: its writes are checkpointed once, when the run finishes."""
+    return db.connect(cfg.settings.database, checkpoint_on_close=False)
+
+
 def source_host(source: Source) -> str:
     url = board_urls(source)[0] if source.type == "jobs" else source.url
     return host_of(url)
@@ -76,7 +82,7 @@ def partition_by_host(sources: list[Source], batches: int) -> list[list[Source]]
 
 @task(cache_policy=NO_CACHE)
 def prepare_run(cfg: Config, as_of: date) -> tuple[int, SourceState]:
-    con = db.connect(cfg.settings.database)
+    con = night_db(cfg)
     try:
         writes.mark_stale_runs(con)
         writes.sync_config(con, cfg)
@@ -99,7 +105,7 @@ def fetch_batch(
 
 @task(cache_policy=NO_CACHE)
 def store_results(cfg: Config, run_id: int, results: list[SourceResult], as_of: date) -> int:
-    con = db.connect(cfg.settings.database)
+    con = night_db(cfg)
     try:
         return writes.save_source_results(con, run_id, results, as_of)
     finally:
@@ -126,7 +132,7 @@ def analysis_pool(cfg: Config) -> ProcessPoolExecutor:
 @task(cache_policy=NO_CACHE)
 def analyse(cfg: Config, as_of: date) -> dict:
     """Mentions, events and stories of every article not analysed yet; the search index."""
-    con = db.connect(cfg.settings.database)
+    con = night_db(cfg)
     try:
         pending = reads.unanalysed_articles(con)
         if pending:
@@ -140,7 +146,19 @@ def analyse(cfg: Config, as_of: date) -> dict:
             else:
                 with analysis_pool(cfg) as pool:
                     result = analysis.analyse_articles(pending, cfg.companies, stories, pool)
-            writes.save_analysis(con, result, {i: stories.keys_of(i) for i in result.article_ids})
+            by_id = {a.id: a for a in pending}
+            vectors = lead_vectors(
+                [
+                    {"title": a.title, "text": a.text, "summary": a.summary}
+                    for a in (by_id[i] for i in result.article_ids)
+                ]
+            )
+            writes.save_analysis(
+                con,
+                result,
+                {i: stories.keys_of(i) for i in result.article_ids},
+                dict(zip(result.article_ids, vectors, strict=True)),
+            )
     finally:
         con.close()
     report("analysed", len(pending), total=len(pending))
@@ -154,7 +172,7 @@ def record_reading(cfg: Config, run_id: int, counts: dict) -> bool:
     nothing = counts.get("sources_total", 0) > 0 and (
         counts.get("sources_failed") == counts.get("sources_total")
     )
-    con = db.connect(cfg.settings.database)
+    con = night_db(cfg)
     try:
         writes.record_reading(con, run_id, counts, nothing)
     finally:
@@ -177,10 +195,12 @@ def story_index(con, pending: list[ArticleText], as_of: date) -> StoryIndex:
 
 
 @task(cache_policy=NO_CACHE)
-def write_digests(cfg: Config, as_of: date) -> list[str]:
+def write_digests(cfg: Config, as_of: date, checkpoint_on_close: bool = True) -> list[str]:
     """Each manager's digest as markdown and HTML (both or neither), then the index pages
-    and the calendar of calls due (flows/digests.py, which imports no Prefect)."""
-    return digests.write_digests(cfg, as_of, _publish_digest if in_run() else None, run_logger())
+    and the calendar of calls due (flows/digests.py, which imports no Prefect).
+    checkpoint_on_close=False inside a night, which checkpoints once at its end."""
+    publish = _publish_digest if in_run() else None
+    return digests.write_digests(cfg, as_of, publish, run_logger(), checkpoint_on_close)
 
 
 def _publish_digest(manager, markdown: str, as_of: date) -> None:
@@ -233,7 +253,7 @@ def publish_failures(results: list[SourceResult]) -> None:
 @task(cache_policy=NO_CACHE)
 def finish_run(cfg: Config, run_id: int, summary: dict, status: str, error: str | None = None):
     checkpoint("finish")
-    con = db.connect(cfg.settings.database)
+    con = night_db(cfg)
     try:
         writes.finish_run(con, run_id, status, summary, error)
         db.write_snapshot(con, cfg.settings.database)

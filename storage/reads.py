@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
+import numpy as np
 import pyarrow as pa
 
 from tipsheet.core.records import ArticleText, Judgement, Posting, Validators
@@ -106,25 +107,34 @@ def candidates(con, company_ids: list[str], since: datetime) -> list[dict]:
     """Recent articles that mention any of these companies, one row per (article, company)."""
     if not company_ids:
         return []
+    # Coverage is counted for the candidates' stories only: grouping every stored article
+    # by story would cost more each night as history grows.
     rows = _dicts(
         con.execute(
             """
-            WITH cov AS (
+            WITH cand AS (
+                SELECT a.id AS article_id, a.url, a.title, a.text, a.summary, a.published_at,
+                       a.published_day,
+                       a.fetched_at, a.site_name, a.language, a.origin, a.story_id,
+                       m.company_id, m.count AS mention_count, m.in_title, m.snippet,
+                       m.confidence AS mention_confidence
+                FROM articles a
+                JOIN mentions m ON m.article_id = a.id
+                WHERE m.company_id IN (SELECT unnest(?::VARCHAR[]))
+                  AND coalesce(a.published_at, a.fetched_at) >= ?
+            ),
+            cov AS (
                 SELECT story_id, count(DISTINCT coalesce(site_name, source_id, url)) AS coverage
-                FROM articles WHERE story_id IS NOT NULL GROUP BY story_id
+                FROM articles
+                WHERE story_id IN (SELECT story_id FROM cand WHERE story_id IS NOT NULL)
+                GROUP BY story_id
             )
-            SELECT a.id AS article_id, a.url, a.title, a.text, a.summary, a.published_at,
-                   a.published_day,
-                   a.fetched_at, a.site_name, a.language, a.origin, a.story_id,
-                   coalesce(cov.coverage, 1) AS coverage,
-                   m.company_id, m.count AS mention_count, m.in_title, m.snippet,
-                   m.confidence AS mention_confidence
-            FROM articles a
-            JOIN mentions m ON m.article_id = a.id
-            LEFT JOIN cov ON cov.story_id = a.story_id
-            WHERE m.company_id IN (SELECT unnest(?::VARCHAR[]))
-              AND coalesce(a.published_at, a.fetched_at) >= ?
-            ORDER BY a.id, m.company_id
+            SELECT c.article_id, c.url, c.title, c.text, c.summary, c.published_at,
+                   c.published_day, c.fetched_at, c.site_name, c.language, c.origin,
+                   c.story_id, coalesce(cov.coverage, 1) AS coverage,
+                   c.company_id, c.mention_count, c.in_title, c.snippet, c.mention_confidence
+            FROM cand c LEFT JOIN cov ON cov.story_id = c.story_id
+            ORDER BY c.article_id, c.company_id
             """,
             [company_ids, since],
         )
@@ -135,12 +145,35 @@ def candidates(con, company_ids: list[str], since: datetime) -> list[dict]:
     return rows
 
 
+def _joined_ids(con, name: str, ids) -> None:
+    # A joined Arrow table: a list parameter of thousands of ids is read far more slowly.
+    con.register(name, pa.table({"id": pa.array(sorted(set(ids)), pa.string())}))
+
+
+def lead_vectors(con, article_ids: list[str]) -> dict[str, np.ndarray]:
+    """article id -> stored lead vector (migration 007), for those of these that have one."""
+    if not article_ids:
+        return {}
+    _joined_ids(con, "_vector_ids", article_ids)
+    try:
+        table = con.execute(
+            "SELECT v.article_id, v.vec FROM article_vectors v "
+            "JOIN _vector_ids i ON i.id = v.article_id"
+        ).to_arrow_table()
+    finally:
+        con.unregister("_vector_ids")
+    if not table.num_rows:
+        return {}
+    vecs = table.column("vec").combine_chunks()
+    matrix = vecs.flatten().to_numpy().reshape(len(vecs), -1)
+    return dict(zip(table.column("article_id").to_pylist(), matrix, strict=True))
+
+
 def events_by_article(con, article_ids: list[str]) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = defaultdict(list)
     if not article_ids:
         return out
-    # A joined Arrow table: a list parameter of thousands of ids is read far more slowly.
-    con.register("_event_ids", pa.table({"id": pa.array(sorted(set(article_ids)), pa.string())}))
+    _joined_ids(con, "_event_ids", article_ids)
     try:
         rows = _dicts(
             con.execute(
@@ -190,17 +223,28 @@ def shared_articles(con, manager_id: str) -> set[str]:
     return {r[0] for r in rows}
 
 
-def listed_before(con, manager_id: str, before: date) -> dict[str, int]:
+def listed_before(con, manager_id: str, before: date, keys: list[str]) -> dict[str, int]:
     """How many earlier digests of this manager listed each story (keyed by story id, or by
-    article id for an article with no story): a story listed under another URL is not new."""
-    return dict(
-        con.execute(
-            "SELECT coalesce(a.story_id, d.article_id) AS story, count(DISTINCT d.run_date) "
-            "FROM digest_items d LEFT JOIN articles a ON a.id = d.article_id "
-            "WHERE d.manager_id = ? AND d.run_date < ? GROUP BY story",
-            [manager_id, before],
-        ).fetchall()
-    )
+    article id for an article with no story): a story listed under another URL is not new.
+
+    keys: only these stories (or articles) are counted, the ones ranking can ask about;
+    counting every story ever listed would cost more each night as history grows."""
+    if not keys:
+        return {}
+    _joined_ids(con, "_story_keys", keys)
+    try:
+        return dict(
+            con.execute(
+                "SELECT coalesce(a.story_id, d.article_id) AS story, count(DISTINCT d.run_date) "
+                "FROM digest_items d LEFT JOIN articles a ON a.id = d.article_id "
+                "WHERE d.manager_id = ? AND d.run_date < ? "
+                "AND coalesce(a.story_id, d.article_id) IN (SELECT id FROM _story_keys) "
+                "GROUP BY story",
+                [manager_id, before],
+            ).fetchall()
+        )
+    finally:
+        con.unregister("_story_keys")
 
 
 def feedback(con, manager_id: str) -> list[Judgement]:
@@ -215,7 +259,10 @@ def feedback(con, manager_id: str) -> list[Judgement]:
     ]
 
 
-def digest_items(con, manager_id: str, run_date: date | None = None) -> list[dict]:
+def digest_items(
+    con, manager_id: str, run_date: date | None = None, limit: int | None = None
+) -> list[dict]:
+    """One digest's rows, best first; `limit`: only the first ones."""
     if run_date is None:
         run_date = con.execute(
             "SELECT max(run_date) FROM digest_items WHERE manager_id = ?", [manager_id]
@@ -225,8 +272,9 @@ def digest_items(con, manager_id: str, run_date: date | None = None) -> list[dic
             "SELECT d.*, a.title, a.url, a.published_at, a.published_day, a.language, "
             "a.site_name "
             "FROM digest_items d JOIN articles a ON a.id = d.article_id "
-            "WHERE d.manager_id = ? AND d.run_date = ? ORDER BY d.rank",
-            [manager_id, run_date],
+            "WHERE d.manager_id = ? AND d.run_date = ? ORDER BY d.rank "
+            + ("LIMIT ?" if limit is not None else ""),
+            [manager_id, run_date, *([limit] if limit is not None else [])],
         )
     )
 

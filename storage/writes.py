@@ -14,9 +14,9 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
-from tipsheet.core.clusters import StoryKeys
 from tipsheet.core.config import Config
 from tipsheet.core.errors import StorageError
 from tipsheet.core.faults import checkpoint
@@ -32,7 +32,10 @@ from tipsheet.storage.rows import (
     url_state_row,
 )
 
-if TYPE_CHECKING:  # annotations only: storage needs none of the ranking's imports
+# Annotations only: storage needs none of the ranking's imports, and clusters imports
+# datasketch and scipy, seconds the CLI's writers never need.
+if TYPE_CHECKING:
+    from tipsheet.core.clusters import StoryKeys
     from tipsheet.core.ranking import Listed
     from tipsheet.core.signals import Signal
 
@@ -220,10 +223,16 @@ def _save_postings(con, r: SourceResult, as_of: date) -> None:
     )
 
 
-def save_analysis(con, result: AnalysisResult, keys: dict[str, StoryKeys] | None = None) -> None:
+def save_analysis(
+    con,
+    result: AnalysisResult,
+    keys: dict[str, StoryKeys] | None = None,
+    vectors: dict[str, np.ndarray] | None = None,
+) -> None:
     """Replace the analysis of these articles and mark them analysed, atomically.
 
-    keys: each article's story keys (core/clusters.py), for the next nights' clustering.
+    keys: each article's story keys (core/clusters.py), for the next nights' clustering;
+    vectors: each article's lead vector (core/profile.lead_vectors), for ranking.
     """
     if not result.article_ids:
         return
@@ -251,10 +260,30 @@ def save_analysis(con, result: AnalysisResult, keys: dict[str, StoryKeys] | None
             )
             con.execute("DELETE FROM story_keys WHERE article_id IN (SELECT id FROM _ids)")
             save_story_keys(con, keys or {})
+            con.execute("DELETE FROM article_vectors WHERE article_id IN (SELECT id FROM _ids)")
+            _save_vectors(con, vectors or {})
             checkpoint("analyse")
         finally:
             con.unregister("_ids")
             con.unregister("_stories")
+
+
+def _save_vectors(con, vectors: dict[str, np.ndarray]) -> None:
+    if not vectors:
+        return
+    matrix = np.vstack(list(vectors.values())).astype(np.float32, copy=False)
+    flat = pa.array(matrix.reshape(-1), pa.float32())
+    rows = pa.table(
+        {
+            "article_id": pa.array(list(vectors), pa.string()),
+            "vec": pa.FixedSizeListArray.from_arrays(flat, matrix.shape[1]),
+        }
+    )
+    con.register("_vectors", rows)
+    try:
+        con.execute("INSERT INTO article_vectors SELECT article_id, vec FROM _vectors")
+    finally:
+        con.unregister("_vectors")
 
 
 def save_story_keys(con, keys: dict[str, StoryKeys]) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import UTC, date, datetime
@@ -291,3 +292,13 @@ def test_writer_waits_for_a_reader_process_then_gives_up_clearly(tmp_path):
     con = db.connect(path, wait_s=20)  # the reader closes within a second: the writer gets in
     con.close()
     short.wait()
+
+
+def test_snapshot_copy_is_the_same_bytes_clone_or_not(tmp_path):
+    from tipsheet.storage.snapshot import clone_or_copy
+
+    source = tmp_path / "a.duckdb"
+    source.write_bytes(os.urandom(3 * 1024 * 1024 + 17))
+    target = tmp_path / "b.duckdb"
+    clone_or_copy(source, target)
+    assert target.read_bytes() == source.read_bytes()

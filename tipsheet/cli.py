@@ -504,7 +504,7 @@ def explain(
     if manager not in {m.id for m in cfg.managers}:
         raise _fail(f"MANAGER: no manager {manager!r} in {config}", 2)
     _at_least(top, 1, "--top")
-    items = _read(cfg, lambda con: reads.digest_items(con, manager)[:top])
+    items = _read(cfg, lambda con: reads.digest_items(con, manager, limit=top))
     factors = ["s_relation", "s_event", "s_prominence", "s_profile", "s_interest", "s_coverage"]
     factors += ["s_feedback", "probability", "s_recency", "s_novelty"]
     if fmt is not Format.table:
