@@ -8,6 +8,7 @@ incremental, like a second night.
 from __future__ import annotations
 
 import errno
+import os
 import shutil
 from contextlib import nullcontext
 from pathlib import Path
@@ -23,9 +24,20 @@ class DemoError(TipsheetError):
     """The demo web could not be served."""
 
 
-def run_demo(output: Path, fresh: bool = False, status=None, port: int = DEMO_PORT) -> dict:
+def demo_port() -> int:
+    """The fixed demo port, or TIPSHEET_DEMO_PORT: two test runs on one machine need two ports."""
+    value = os.environ.get("TIPSHEET_DEMO_PORT", "")
+    if not value:
+        return DEMO_PORT
+    if not value.isdigit() or not 0 < int(value) < 65_536:
+        raise DemoError(f"TIPSHEET_DEMO_PORT: {value!r} is not a port number")
+    return int(value)
+
+
+def run_demo(output: Path, fresh: bool = False, status=None, port: int | None = None) -> dict:
     from tipsheet.flows.nightly import nightly
 
+    port = port or demo_port()
     output = Path(output).resolve()
     if fresh and output.exists():
         shutil.rmtree(output)
