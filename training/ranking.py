@@ -35,6 +35,9 @@ class Row:
 
 
 def fit(rows: list[Row], seed: int = 0) -> Weights:
+    # Rows in an order of their content alone: a real run's row order and article ids (URL
+    # hashes, with the loopback port in them) differ between runs, and the solver's sums with them.
+    rows = sorted(rows, key=lambda r: (r.scenario, [r.vector[k] for k in FEATURES], r.value))
     X = np.array([[r.vector[k] for k in FEATURES] for r in rows])
     y = np.array([int(r.value >= 1) for r in rows])
     w = np.array([2.0 if r.value == 2 else 1.0 for r in rows])
