@@ -15,12 +15,12 @@ import hashlib
 import threading
 import time
 from collections import Counter
-from email.utils import formatdate, parsedate_to_datetime
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from tipsheet.demo.localweb import LocalWeb
+from tipsheet.demo.localweb import LocalWeb, not_modified, send
 
 FIRST_ADDRESS = "127.0.0.40"  # 127.0.0.40 and up: clear of the demo web's 127.0.0.2-9
 
@@ -107,7 +107,7 @@ class LatencyWeb:
             return 404, {"Content-Type": "text/plain"}, b"not found\n"
         etag, mtime = self._validators[(host, path)]
         headers = {"ETag": etag, "Last-Modified": formatdate(mtime, usegmt=True)}
-        if conditional and _not_modified(req, etag, mtime):
+        if conditional and not_modified(req, etag, mtime):
             self._count("not_modified", f"not_modified_{kind}")
             return 304, headers, b""
         if isinstance(route, Path):
@@ -122,17 +122,6 @@ class LatencyWeb:
         self._count(f"bodies_{kind}")
         self._count("bytes", by=len(body))
         return 200, headers, body
-
-
-def _not_modified(req: dict[str, str], etag: str, mtime: float) -> bool:
-    inm = req.get("if-none-match")
-    if inm is not None:
-        tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
-        return etag in tags or "*" in tags
-    try:
-        return int(mtime) <= parsedate_to_datetime(req["if-modified-since"]).timestamp()
-    except (TypeError, ValueError, KeyError):
-        return False
 
 
 def _handler(web: LatencyWeb, host: int) -> type[BaseHTTPRequestHandler]:
@@ -154,13 +143,6 @@ def _handler(web: LatencyWeb, host: int) -> type[BaseHTTPRequestHandler]:
             time.sleep(web.latency_s)
             req = {k.lower(): v for k, v in self.headers.items()}
             status, headers, body = web._respond(host, self.path, req)
-            self.send_response(status)
-            for k, v in headers.items():
-                self.send_header(k, v)
-            if status != 304:
-                self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if send_body:
-                self.wfile.write(body)
+            send(self, status, headers, body, send_body)
 
     return Handler

@@ -21,6 +21,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Generic, TypeVar
 
@@ -184,6 +185,40 @@ class LocalWeb(Generic[Key]):
             while not self._stopping.is_set():
                 for key, _ in selector.select(timeout=0.05):  # so stop() is quick
                     key.data.handle_request()
+
+
+def send(
+    handler: BaseHTTPRequestHandler,
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    send_body: bool = True,
+) -> None:
+    """One response: a 304 has no Content-Length, a HEAD (send_body False) no body."""
+    handler.send_response(status)
+    for k, v in headers.items():
+        handler.send_header(k, v)
+    if status != 304:
+        handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    if send_body and body:
+        handler.wfile.write(body)
+
+
+def not_modified(request: Mapping[str, str], etag: str, mtime: float) -> bool:
+    """Whether a conditional request (If-None-Match first, else If-Modified-Since) is met;
+    request takes lower-case names (an http.server Message matches any case)."""
+    inm = request.get("if-none-match")
+    if inm is not None:
+        tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
+        return etag in tags or "*" in tags
+    ims = request.get("if-modified-since")
+    if not ims:
+        return False
+    try:
+        return int(mtime) <= parsedate_to_datetime(ims).timestamp()
+    except (TypeError, ValueError):
+        return False
 
 
 @dataclass

@@ -17,14 +17,14 @@ import hashlib
 import logging
 import re
 import threading
-from email.utils import formatdate, parsedate_to_datetime
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import yaml
 
-from tipsheet.demo.localweb import LocalWeb
+from tipsheet.demo.localweb import LocalWeb, not_modified, send
 from tipsheet.demo.world import HOSTS, WEB_DIR
 
 LOGGER = logging.getLogger(__name__)
@@ -184,7 +184,7 @@ def _handler(web: DemoWeb, host: str) -> type[BaseHTTPRequestHandler]:
                 "Cache-Control": "max-age=300",
                 "Vary": "Accept-Encoding",
             }
-            if self._not_modified(etag, mtime):
+            if not_modified(self.headers, etag, mtime):
                 self._send(304, b"", headers, False, path)
                 return
             if "gzip" in self.headers.get("Accept-Encoding", "") and len(raw) >= GZIP_MIN_BYTES:
@@ -192,28 +192,8 @@ def _handler(web: DemoWeb, host: str) -> type[BaseHTTPRequestHandler]:
                 headers["Content-Encoding"] = "gzip"
             self._send(200, raw, headers, send_body, path)
 
-        def _not_modified(self, etag: str, mtime: float) -> bool:
-            inm = self.headers.get("If-None-Match")
-            if inm is not None:
-                tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
-                return etag in tags or "*" in tags
-            ims = self.headers.get("If-Modified-Since")
-            if ims:
-                try:
-                    return int(mtime) <= parsedate_to_datetime(ims).timestamp()
-                except (TypeError, ValueError):
-                    return False
-            return False
-
         def _send(self, status, body, headers, send_body, path) -> None:
             web._log(host, path, status)
-            self.send_response(status)
-            for k, v in headers.items():
-                self.send_header(k, v)
-            if status != 304:
-                self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if send_body and body:
-                self.wfile.write(body)
+            send(self, status, headers, body, send_body)
 
     return Handler

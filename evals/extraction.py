@@ -46,7 +46,7 @@ from trafilatura.utils import load_html
 from evals.textmetrics import overlap, prf
 from tipsheet.connectors.extract import ExtractionError, extract_article
 from tipsheet.core.urls import canonicalize
-from tipsheet.demo.localweb import LocalWeb
+from tipsheet.demo.localweb import LocalWeb, send
 from tipsheet.flows.workers import extraction_pool
 from training.folds import loopback_config
 
@@ -199,11 +199,7 @@ class CorpusServer:
                 pass
 
             def _send(self, status: int, body: bytes, content_type: str) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                send(self, status, {"Content-Type": content_type}, body)
 
             def do_GET(self):
                 if self.path in feeds:
