@@ -29,21 +29,21 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from tipsheet import serve
+from tipsheet.demo.localweb import LocalWeb
 from tipsheet.demo.server import DemoWeb
 from tipsheet.demo.world import CONFIG_PATH, DEMO_TODAY
 from tipsheet.telemetry import QUIET_ENV
 
 RUN_TIMEOUT_S = 300
-SYNTHETIC_NET = "127.0.1"  # hosts at 127.0.1.1-250: clear of the demo web's 127.0.0.2-9
+SYNTHETIC_FIRST = "127.0.1.1"  # hosts at 127.0.1.1-250: clear of the demo web's 127.0.0.2-9
 MAX_SYNTHETIC_HOSTS = 250
 WORDS = tuple(
     [
@@ -233,24 +233,18 @@ class SyntheticWeb:
             raise ValueError(f"hosts must be 1-{MAX_SYNTHETIC_HOSTS}")
         self.hosts, self.items, self.latency_s = hosts, items, latency_s
         self.bases: list[str] = []
-        self._servers: list[ThreadingHTTPServer] = []
+        self._web = LocalWeb(
+            {n: _synthetic_handler(self, n) for n in range(hosts)},
+            first_address=SYNTHETIC_FIRST,  # one port, many addresses: like the demo web
+        )
 
     def __enter__(self) -> SyntheticWeb:
-        port = 0
-        for n in range(self.hosts):
-            address = f"{SYNTHETIC_NET}.{n + 1}"
-            server = ThreadingHTTPServer((address, port), _synthetic_handler(self, n))
-            server.daemon_threads = True
-            port = server.server_address[1]  # one port, many addresses: like the demo web
-            threading.Thread(target=server.serve_forever, daemon=True).start()
-            self._servers.append(server)
-            self.bases.append(f"http://{address}:{port}")
+        self._web.start()
+        self.bases = list(self._web.url_map.values())
         return self
 
     def __exit__(self, *exc) -> None:
-        for server in self._servers:
-            server.shutdown()
-            server.server_close()
+        self._web.stop()
 
     def feed(self, n: int, base: str) -> bytes:
         now = datetime.now(UTC)

@@ -296,9 +296,5 @@ def _fmt(counts: dict, skip: str | None = None) -> str:
     )
 
 
-def _fmt_tasks(rows: list[tuple[str, float, float]]) -> str:
-    return ", ".join(f"{name} @{start:.1f}+{secs:.1f}s" for name, start, secs in rows)
-
-
 if __name__ == "__main__":
     raise SystemExit(main())

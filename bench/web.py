@@ -1,4 +1,4 @@
-"""A many-host loopback web with a fixed latency per response, on asyncio in one thread.
+"""A many-host loopback web with a fixed latency per response.
 
 Each host is its own address (127.0.0.N, one shared port), so the fetcher's per-host
 limits apply as they would on the real web. Every response, 304s included, waits the same
@@ -10,24 +10,19 @@ revalidate every feed.
 
 from __future__ import annotations
 
-import asyncio
-import errno
 import gzip
 import hashlib
-import logging
 import threading
+import time
 from collections import Counter
-from email.utils import formatdate, parsedate_to_datetime
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-LOGGER = logging.getLogger(__name__)
+from tipsheet.demo.localweb import LocalWeb, not_modified, send
 
-FIRST_ADDRESS = 40  # 127.0.0.40 and up: clear of the demo web's 127.0.0.2-9
-BIND_ATTEMPTS = 20
-MAX_HEAD = 64 * 1024
-
-_REASONS = {200: "OK", 304: "Not Modified", 400: "Bad Request", 404: "Not Found"}
+FIRST_ADDRESS = "127.0.0.40"  # 127.0.0.40 and up: clear of the demo web's 127.0.0.2-9
 
 
 def _kind(path: str) -> str:
@@ -47,11 +42,15 @@ class LatencyWeb:
         self.port = port  # tried first when not 0: a stored history names its sources' URLs
         self.bases: dict[int, str] = {}
         self.stats: Counter[str] = Counter()
+        self._lock = threading.Lock()
         self._routes: dict[int, dict[str, Path | bytes]] = {}
         self._validators: dict[tuple[int, str], tuple[str, float]] = {}
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._servers: list[asyncio.Server] = []
+        self._web = LocalWeb(
+            {host: _handler(self, host) for host in range(hosts)},
+            first_address=FIRST_ADDRESS,
+            port=port,
+            any_port_if_taken=True,
+        )
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -63,93 +62,11 @@ class LatencyWeb:
         self.stop()
 
     def start(self) -> None:
-        self._loop = asyncio.new_event_loop()
-        ready = threading.Event()
-        failure: list[BaseException] = []
-
-        def serve() -> None:
-            asyncio.set_event_loop(self._loop)
-            try:
-                self._loop.run_until_complete(self._bind())
-            except BaseException as exc:  # reported to start() below
-                failure.append(exc)
-                ready.set()
-                return
-            ready.set()
-            self._loop.run_forever()
-
-        self._thread = threading.Thread(target=serve, name="bench-web", daemon=True)
-        self._thread.start()
-        ready.wait()
-        if failure:
-            raise failure[0]
+        self._web.start()
+        self.bases = dict(self._web.url_map)  # kept after stop: the bench names URLs by them
 
     def stop(self) -> None:
-        if self._loop is None:
-            return
-
-        async def close() -> None:
-            for s in self._servers:
-                s.close()
-            for s in self._servers:
-                await s.wait_closed()
-
-        asyncio.run_coroutine_threadsafe(close(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        self._loop.close()
-        self._loop = None
-
-    async def _bind(self) -> None:
-        try:
-            await self._bind_shared_port()
-        except OSError as exc:
-            if exc.errno != errno.EADDRNOTAVAIL:
-                raise
-            # No 127.0.0.x aliases (macOS): every host on 127.0.0.1, one port each.
-            LOGGER.warning("127.0.0.x unavailable: one port per host on 127.0.0.1")
-            for host in range(self.hosts):
-                server = await self._server(host, "127.0.0.1", 0)
-                port = server.sockets[0].getsockname()[1]
-                self.bases[host] = f"http://127.0.0.1:{port}"
-
-    async def _bind_shared_port(self) -> None:
-        last: OSError | None = None
-        for attempt in range(BIND_ATTEMPTS):
-            wanted = self.port if attempt == 0 else 0
-            try:
-                first = await self._server(0, f"127.0.0.{FIRST_ADDRESS}", wanted)
-            except OSError as exc:
-                if exc.errno != errno.EADDRINUSE or not wanted:
-                    raise
-                last = exc
-                continue
-            port = first.sockets[0].getsockname()[1]
-            try:
-                for host in range(1, self.hosts):
-                    await self._server(host, f"127.0.0.{FIRST_ADDRESS + host}", port)
-            except OSError as exc:
-                for s in self._servers:
-                    s.close()
-                self._servers.clear()
-                if exc.errno != errno.EADDRINUSE:
-                    raise
-                last = exc
-                continue
-            self.bases = {
-                h: f"http://127.0.0.{FIRST_ADDRESS + h}:{port}" for h in range(self.hosts)
-            }
-            return
-        raise OSError(errno.EADDRINUSE, f"no port free on all bench addresses: {last}")
-
-    async def _server(self, host: int, address: str, port: int) -> asyncio.Server:
-        async def handle(reader, writer):
-            await self._connection(host, reader, writer)
-
-        server = await asyncio.start_server(handle, address, port, limit=MAX_HEAD, backlog=256)
-        self._servers.append(server)
-        return server
+        self._web.stop()
 
     # ------------------------------------------------------------------ content
 
@@ -166,67 +83,32 @@ class LatencyWeb:
 
     def reset_stats(self) -> Counter[str]:
         """The counts so far, and zero for what follows."""
-        stats, self.stats = self.stats, Counter()
+        with self._lock:
+            stats, self.stats = self.stats, Counter()
         return stats
 
     # ------------------------------------------------------------------ serving
 
-    async def _connection(self, host: int, reader, writer) -> None:
-        try:
-            while True:
-                try:
-                    head = await reader.readuntil(b"\r\n\r\n")
-                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError):
-                    return
-                lines = head.decode("latin-1").split("\r\n")
-                parts = lines[0].split(" ")
-                headers = {}
-                for line in lines[1:]:
-                    name, sep, value = line.partition(":")
-                    if sep:
-                        headers[name.strip().lower()] = value.strip()
-                await asyncio.sleep(self.latency_s)
-                if len(parts) != 3 or parts[0] not in ("GET", "HEAD"):
-                    status, out_headers, body = 400, {}, b""
-                else:
-                    status, out_headers, body = self._respond(host, parts[1], headers)
-                    if parts[0] == "HEAD":
-                        body = b""
-                writer.write(self._head(status, out_headers, len(body)) + body)
-                await writer.drain()
-                if headers.get("connection", "").lower() == "close":
-                    return
-        except (ConnectionError, OSError):
-            return
-        finally:
-            writer.close()
-
-    @staticmethod
-    def _head(status: int, headers: dict[str, str], length: int) -> bytes:
-        lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}", "Server: tipsheet-bench"]
-        lines += [f"{k}: {v}" for k, v in headers.items()]
-        if status != 304:
-            lines.append(f"Content-Length: {length}")
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    def _count(self, *keys: str, by: int = 1) -> None:
+        with self._lock:  # one thread per connection
+            for key in keys:
+                self.stats[key] += by
 
     def _respond(self, host: int, target: str, req: dict[str, str]):
         path = unquote(urlsplit(target).path or "/")
         kind = _kind(path)
-        self.stats["requests"] += 1
-        self.stats[f"host_{host}"] += 1
-        self.stats[f"requests_{kind}"] += 1
+        self._count("requests", f"host_{host}", f"requests_{kind}")
         conditional = "if-none-match" in req or "if-modified-since" in req
         if conditional:
-            self.stats["conditional"] += 1
+            self._count("conditional")
         route = self._routes.get(host, {}).get(path)
         if route is None:
-            self.stats["not_found"] += 1
+            self._count("not_found")
             return 404, {"Content-Type": "text/plain"}, b"not found\n"
         etag, mtime = self._validators[(host, path)]
         headers = {"ETag": etag, "Last-Modified": formatdate(mtime, usegmt=True)}
-        if conditional and _not_modified(req, etag, mtime):
-            self.stats["not_modified"] += 1
-            self.stats[f"not_modified_{kind}"] += 1
+        if conditional and not_modified(req, etag, mtime):
+            self._count("not_modified", f"not_modified_{kind}")
             return 304, headers, b""
         if isinstance(route, Path):
             raw = route.read_bytes()
@@ -237,17 +119,30 @@ class LatencyWeb:
             headers["Content-Type"] = (
                 "application/rss+xml; charset=utf-8" if kind == "feed" else "text/plain"
             )
-        self.stats[f"bodies_{kind}"] += 1
-        self.stats["bytes"] += len(body)
+        self._count(f"bodies_{kind}")
+        self._count("bytes", by=len(body))
         return 200, headers, body
 
 
-def _not_modified(req: dict[str, str], etag: str, mtime: float) -> bool:
-    inm = req.get("if-none-match")
-    if inm is not None:
-        tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
-        return etag in tags or "*" in tags
-    try:
-        return int(mtime) <= parsedate_to_datetime(req["if-modified-since"]).timestamp()
-    except (TypeError, ValueError, KeyError):
-        return False
+def _handler(web: LatencyWeb, host: int) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "tipsheet-bench"
+        sys_version = ""
+
+        def log_message(self, format, *args):  # noqa: A002 - the base class's name
+            pass
+
+        def do_GET(self):
+            self._serve(send_body=True)
+
+        def do_HEAD(self):
+            self._serve(send_body=False)
+
+        def _serve(self, send_body: bool) -> None:
+            time.sleep(web.latency_s)
+            req = {k.lower(): v for k, v in self.headers.items()}
+            status, headers, body = web._respond(host, self.path, req)
+            send(self, status, headers, body, send_body)
+
+    return Handler

@@ -6,7 +6,6 @@ server decompresses the file when it is asked for. Feeds are RSS we write from t
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -194,8 +193,3 @@ def config_yaml(
         },
     }
     return yaml.safe_dump(data, sort_keys=False)
-
-
-def etag_of(data: bytes | str) -> str:
-    raw = data.encode() if isinstance(data, str) else data
-    return '"' + hashlib.sha1(raw).hexdigest()[:20] + '"'

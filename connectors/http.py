@@ -49,10 +49,6 @@ class Page:
     validators: Validators | None = None
     fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
-    @property
-    def content_type_header(self) -> str | None:
-        return self.headers.get("content-type")
-
 
 class _Failure(Exception):
     """One attempt failed; `retryable` says whether another attempt may help."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -164,17 +165,33 @@ def suggested_message(
     )
 
 
-def _item_block(n: int, item: DigestItem, manager_first: str) -> list[str]:
-    meta = [f"**{inline(item.company_name)}** ({item.relation})"]
+def item_meta(
+    item: DigestItem,
+    text: Callable[[str | None], str],
+    link_to: Callable[[str | None, str | None], str],
+    bold: str,
+    name: Callable[[str], str] = str,
+) -> list[str]:
+    """The facts of an item's meta line, for the markdown and the HTML alike.
+
+    text escapes words from the web, link_to makes a link, bold is a format with one {}, and
+    name writes tipsheet's own words (relation, event label), which markdown needs not escape.
+    """
+    meta = [f"{bold.format(text(item.company_name))} ({name(item.relation)})"]
     if item.event_type:
-        meta.append(EVENT_LABELS.get(item.event_type, item.event_type))
+        meta.append(name(EVENT_LABELS.get(item.event_type, item.event_type)))
     if item.published:
         meta.append(item.published.isoformat())
-    meta.append(link(item.site_name or "source", item.url))
+    meta.append(link_to(item.site_name or "source", item.url))
     if item.coverage > 1:
         meta.append(f"also covered by {item.coverage - 1} source{'s' * (item.coverage > 2)}")
     if item.language and not item.language.lower().startswith("en"):
-        meta.append(f"in {inline(item.language)}")
+        meta.append(f"in {text(item.language)}")
+    return meta
+
+
+def _item_block(n: int, item: DigestItem, manager_first: str) -> list[str]:
+    meta = item_meta(item, inline, link, "**{}**")
     lines = [
         f"### {n}. {inline(item.title, 200) or '(untitled)'}",
         "",

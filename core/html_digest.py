@@ -14,11 +14,11 @@ from html import escape
 from pathlib import PurePosixPath
 
 from tipsheet.core.digest import (
-    EVENT_LABELS,
     DigestItem,
     DigestPage,
     IndexRow,
     first_name,
+    item_meta,
     suggested_message,
 )
 from tipsheet.core.markdown import safe_url
@@ -91,16 +91,7 @@ def document(title: str, body: list[str]) -> str:
 
 
 def _item(n: int, item: DigestItem, first: str, new: bool) -> list[str]:
-    meta = [f"<strong>{text(item.company_name)}</strong> ({text(item.relation)})"]
-    if item.event_type:
-        meta.append(text(EVENT_LABELS.get(item.event_type, item.event_type)))
-    if item.published:
-        meta.append(item.published.isoformat())
-    meta.append(anchor(item.site_name or "source", item.url))
-    if item.coverage > 1:
-        meta.append(f"also covered by {item.coverage - 1} source{'s' * (item.coverage > 2)}")
-    if item.language and not item.language.lower().startswith("en"):
-        meta.append(f"in {text(item.language)}")
+    meta = item_meta(item, text, anchor, "<strong>{}</strong>", name=text)
     badge = '<span class="badge">new</span>' if new else ""
     out = [
         f'<article class="item{" new" * new}" id="item-{text(item.item_id)}">',

@@ -1,9 +1,11 @@
-"""Build the static demo web (demo/web/) from the hand-written stories in demo/content/.
+"""Build the static demo web (demo/web/) from the hand-written data in demo/content/.
 
-Run `python -m demo.build_web` after editing a story; the generated files are committed,
-so `tipsheet demo` never needs this script. The prose lives in demo/content/<host>.txt;
-this script only adds each site's page furniture (navigation, cookie banner, share
-buttons, related links, sidebar, footer), its feed, robots.txt and demo/web/manifest.json.
+Run `python -m demo.build_web` after editing the content; the generated files are committed,
+so `tipsheet demo` never needs this script. The prose lives in demo/content/<host>.txt, the
+sites (names, feeds, links) in sites.yaml and the job postings in boards.yaml; this script
+only adds each site's page furniture (navigation, cookie banner, share buttons, related
+links, sidebar, footer), its feed, robots.txt, the boards' API shapes and
+demo/web/manifest.json.
 
 Story format: blocks starting with `=== path: /...`, `key: value` header lines, a `---`
 line, then paragraphs separated by blank lines. A body of `@same_as` copies the
@@ -25,9 +27,16 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from tipsheet.demo.world import CONFIG_PATH, DEMO_DIR, DEMO_TODAY, HOSTS, WEB_DIR
+from tipsheet.demo.world import (
+    BOARDS_HOST,
+    CONFIG_PATH,
+    CONTENT_DIR,
+    DEMO_TODAY,
+    HOSTS,
+    SITES_PATH,
+    WEB_DIR,
+)
 
-CONTENT_DIR = DEMO_DIR / "content"
 BUILT_AT = datetime(2026, 11, 19, 23, 0, tzinfo=ZoneInfo("UTC"))
 
 
@@ -47,157 +56,30 @@ class Site:
     json_feed: str | None = None  # an extra JSON Feed 1.1 (feedparser 6.0 cannot read it)
 
 
-SITES = {
-    s.host: s
-    for s in [
-        Site(
-            "northwind.example",
-            "Northwind Logistics",
-            "Europe/Amsterdam",
-            "/news/feed.xml",
-            "rss",
-            [
-                ("Solutions", "/solutions.html"),
-                ("Network", "/network.html"),
-                ("Newsroom", "/news/"),
-                ("Careers", "/careers.html"),
-                ("Contact", "/contact.html"),
-            ],
-            [
-                ("Privacy", "/privacy.html"),
-                ("Cookie settings", "/cookies.html"),
-                ("Imprint", "/imprint.html"),
-            ],
-            ("meta",),
-            "Temperature-controlled logistics across Europe",
-            listing="/news/",
-            disallow=["/private/"],
-        ),
-        Site(
-            "contoso.example",
-            "Contoso Freight",
-            "Europe/Berlin",
-            "/news/rss.xml",
-            "rss",
-            [
-                ("Services", "/services.html"),
-                ("RouteIQ", "/routeiq.html"),
-                ("News", "/news/"),
-                ("Jobs", "/jobs.html"),
-            ],
-            [("Data protection", "/privacy.html"), ("Legal notice", "/legal.html")],
-            ("jsonld",),
-            "Road freight between the North Sea and the Alps",
-            listing="/news/",
-            json_feed="/news/feed.json",
-        ),
-        Site(
-            "fennimore.example",
-            "Fennimore Software",
-            "Europe/Amsterdam",
-            "/newsroom/atom.xml",
-            "atom",
-            [
-                ("Product", "/product.html"),
-                ("Dockside Connect", "/dockside-connect.html"),
-                ("Customers", "/customers.html"),
-                ("Newsroom", "/newsroom/"),
-                ("Pricing", "/pricing.html"),
-            ],
-            [
-                ("Privacy", "/privacy.html"),
-                ("Security", "/security.html"),
-                ("Status", "/status.html"),
-            ],
-            ("meta", "jsonld"),
-            "Cloud warehouse management for distributors and 3PLs",
-            listing="/newsroom/",
-        ),
-        Site(
-            "bramblewood.example",
-            "Bramblewood Foods",
-            "Europe/London",
-            None,
-            None,
-            [
-                ("Our bakes", "/products.html"),
-                ("Our story", "/about.html"),
-                ("Press", "/press/"),
-                ("Careers", "/careers.html"),
-                ("Shop", "/shop.html"),
-            ],
-            [
-                ("Privacy", "/privacy.html"),
-                ("Cookies", "/cookies.html"),
-                ("Allergens", "/allergens.html"),
-                ("Contact us", "/contact.html"),
-            ],
-            ("jsonld",),
-            "Baked in Yorkshire since 1987",
-            listing="/press/",
-        ),
-        Site(
-            "freightwire.example",
-            "FreightWire",
-            "Europe/London",
-            "/rss.xml",
-            "rss",
-            [
-                ("News", "/"),
-                ("Ports", "/ports.html"),
-                ("Road", "/road.html"),
-                ("Tech", "/tech.html"),
-                ("Events", "/events.html"),
-                ("Subscribe", "/subscribe.html"),
-            ],
-            [
-                ("About FreightWire", "/about.html"),
-                ("Advertise", "/advertise.html"),
-                ("Privacy", "/privacy.html"),
-            ],
-            ("meta", "jsonld"),
-            "Daily news for the freight and logistics industry",
-        ),
-        Site(
-            "shelfsignal.example",
-            "Shelf Signal",
-            "Europe/London",
-            "/feed.atom",
-            "atom",
-            [
-                ("Retail", "/retail.html"),
-                ("Suppliers", "/suppliers.html"),
-                ("Deals", "/deals.html"),
-                ("Insight", "/insight.html"),
-            ],
-            [("About us", "/about.html"), ("Terms", "/terms.html"), ("Privacy", "/privacy.html")],
-            ("meta",),
-            "The grocery trade, every morning",
-        ),
-        Site(
-            "metrodaily.example",
-            "The Metro Daily",
-            "Europe/London",
-            "/feeds/all.xml",
-            "rss",
-            [
-                ("News", "/"),
-                ("Business", "/business.html"),
-                ("Sport", "/sport.html"),
-                ("Lifestyle", "/lifestyle.html"),
-                ("Local", "/local.html"),
-                ("Puzzles", "/puzzles.html"),
-            ],
-            [
-                ("Contact the newsroom", "/contact.html"),
-                ("Corrections", "/corrections.html"),
-                ("Privacy", "/privacy.html"),
-            ],
-            ("jsonld",),
-            "Your city, every day",
-        ),
-    ]
-}
+def read_sites() -> dict[str, Site]:
+    """The sites of content/sites.yaml by host, in its order."""
+    data = yaml.safe_load(SITES_PATH.read_text(encoding="utf-8"))
+    return {
+        host: Site(
+            host,
+            d["name"],
+            d["tz"],
+            d.get("feed"),
+            d.get("feed_kind"),
+            [tuple(link) for link in d["nav"]],
+            [tuple(link) for link in d["footer"]],
+            tuple(d["dates"]),
+            d["tagline"],
+            listing=d.get("listing", "/"),
+            disallow=d.get("disallow", []),
+            json_feed=d.get("json_feed"),
+        )
+        for host, d in data.items()
+    }
+
+
+SITES = read_sites()
+BOARDS = yaml.safe_load((CONTENT_DIR / "boards.yaml").read_text(encoding="utf-8"))
 
 
 @dataclass
@@ -554,141 +436,17 @@ def robots(site: Site) -> str:
 
 # ---------------------------------------------------------------- job boards
 
-GREENHOUSE_JOBS = [
-    # The reposted role: Dana Kim's "Senior Data Engineer" on the Data Platform team.
-    dict(
-        id=4820013,
-        title="Senior Data Engineer, Data Platform",
-        location="Rotterdam, Netherlands",
-        updated_at="2026-11-16T10:12:44-05:00",
-        first_published="2026-11-16T10:05:02-05:00",
-        department=(41203, "Data Platform"),
-        office=(30112, "Rotterdam HQ", "Rotterdam, Netherlands"),
-        requisition_id="DP-2026-031",
-        content=[
-            "Northwind's Data Platform team turns millions of scans, sensor readings and "
-            "telematics events a day into data our customers and planners can trust.",
-            "You will design and run streaming and batch pipelines (Kafka, Spark, dbt) feeding "
-            "our lakehouse, own data quality for cold-chain temperature data, and work with our "
-            "new Antwerp hub on real-time shipment visibility.",
-            "You have 5+ years of data engineering experience, strong SQL and Python, and have "
-            "run production pipelines on a cloud platform.",
-        ],
-    ),
-    dict(
-        id=4820871,
-        title="Warehouse Shift Lead (Nights)",
-        location="Antwerp, Belgium",
-        updated_at="2026-11-18T08:30:00-05:00",
-        first_published="2026-11-18T08:30:00-05:00",
-        department=(41109, "Operations"),
-        office=(30140, "Antwerp Hub", "Antwerp, Belgium"),
-        requisition_id="OPS-2026-412",
-        content=[
-            "Lead a team of 25 on night shifts at our new multi-temperature hub.",
-            "Experience in chilled or frozen warehousing and Dutch or French required.",
-        ],
-    ),
-    dict(
-        id=4819552,
-        title="Key Account Manager, Pharma",
-        location="Hamburg, Germany",
-        updated_at="2026-11-02T12:00:00-05:00",
-        first_published="2026-10-20T09:00:00-05:00",
-        department=(41150, "Sales"),
-        office=(30120, "Hamburg", "Hamburg, Germany"),
-        requisition_id="SAL-2026-077",
-        content=[
-            "Grow Northwind's pharmaceutical wholesale accounts in Germany and Austria.",
-            "GDP knowledge and five years of B2B logistics sales experience.",
-        ],
-    ),
-    dict(
-        id=4818420,
-        title="Data Analyst, Commercial",
-        location="Rotterdam, Netherlands",
-        updated_at="2026-10-30T15:45:00-05:00",
-        first_published="2026-10-12T11:00:00-05:00",
-        department=(41160, "Finance"),
-        office=(30112, "Rotterdam HQ", "Rotterdam, Netherlands"),
-        requisition_id="FIN-2026-019",
-        content=[
-            "Build pricing and margin dashboards for the commercial team.",
-            "SQL and a BI tool; logistics experience is a plus.",
-        ],
-    ),
-    dict(
-        id=4817301,
-        title="Senior Frontend Engineer, Customer Portal",
-        location="Remote (EU)",
-        updated_at="2026-11-10T09:20:00-05:00",
-        first_published="2026-09-28T10:00:00-05:00",
-        department=(41201, "Engineering"),
-        office=(30199, "Remote", "Europe"),
-        requisition_id="ENG-2026-055",
-        content=[
-            "Build the portal where shippers book and track freight.",
-            "TypeScript, React and an eye for complex tables and maps.",
-        ],
-    ),
-]
-
-LEVER_POSTINGS = [
-    dict(
-        id="6f1c2a4e-8b0d-4f5e-9a7c-3d2e1b0a9c88",
-        text="Senior Backend Engineer, Robotics Integrations",
-        team="Engineering",
-        department="Product & Engineering",
-        location="Kraków",
-        commitment="Full-time",
-        created="2026-11-03T09:00:00+01:00",
-        description="Build and maintain Fennimore's connectors to autonomous mobile robots.",
-    ),
-    dict(
-        id="2b9d7e10-4c3a-4a1f-8e6b-5f0c9d8a7b66",
-        text="Solutions Consultant, Benelux",
-        team="Sales",
-        department="Go-to-market",
-        location="Amsterdam",
-        commitment="Full-time",
-        created="2026-10-27T10:30:00+01:00",
-        description="Run discovery workshops and demos for distributors and 3PLs.",
-    ),
-    dict(
-        id="9a8b7c6d-1e2f-4a3b-9c8d-7e6f5a4b3c21",
-        text="Account Executive, North America",
-        team="Sales",
-        department="Go-to-market",
-        location="Chicago",
-        commitment="Full-time",
-        created="2026-11-12T15:00:00-06:00",
-        description="Open Fennimore's first North American territory from our new Chicago office.",
-    ),
-    dict(
-        id="c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e6f",
-        text="Technical Writer (APIs)",
-        team="Product",
-        department="Product & Engineering",
-        location="Amsterdam",
-        commitment="Part-time",
-        created="2026-11-18T11:15:00+01:00",
-        description="Document the Dockside Connect developer portal and partner APIs.",
-    ),
-]
-
 
 def _p(paras: list[str]) -> str:
     return "".join(f"<p>{_e(p)}</p>" for p in paras)
 
 
-def greenhouse_board(board: str, company: str) -> dict:
+def greenhouse_board(board: str, company: str, listed: list[dict]) -> dict:
     jobs = []
-    for j in GREENHOUSE_JOBS:
-        dept_id, dept = j["department"]
-        office_id, office, office_loc = j["office"]
+    for j in listed:
         jobs.append(
             {
-                "absolute_url": f"https://boards.example/{board}/jobs/{j['id']}",
+                "absolute_url": f"https://{BOARDS_HOST}/{board}/jobs/{j['id']}",
                 "data_compliance": [
                     {
                         "type": "gdpr",
@@ -709,24 +467,16 @@ def greenhouse_board(board: str, company: str) -> dict:
                 "first_published": j["first_published"],
                 # Greenhouse returns the description as HTML-escaped HTML.
                 "content": html.escape(_p(j["content"]), quote=True),
-                "departments": [{"id": dept_id, "name": dept, "child_ids": [], "parent_id": None}],
-                "offices": [
-                    {
-                        "id": office_id,
-                        "name": office,
-                        "location": office_loc,
-                        "child_ids": [],
-                        "parent_id": None,
-                    }
-                ],
+                "departments": [{**j["department"], "child_ids": [], "parent_id": None}],
+                "offices": [{**j["office"], "child_ids": [], "parent_id": None}],
             }
         )
     return {"jobs": jobs, "meta": {"total": len(jobs)}}
 
 
-def lever_postings(site: str) -> list[dict]:
+def lever_postings(site: str, postings: list[dict]) -> list[dict]:
     out = []
-    for p in LEVER_POSTINGS:
+    for p in postings:
         created = int(datetime.fromisoformat(p["created"]).timestamp() * 1000)
         out.append(
             {
@@ -749,8 +499,8 @@ def lever_postings(site: str) -> list[dict]:
                 "text": p["text"],
                 "country": "NL" if p["location"] in ("Amsterdam",) else None,
                 "workplaceType": "hybrid",
-                "hostedUrl": f"https://boards.example/lever/{site}/{p['id']}",
-                "applyUrl": f"https://boards.example/lever/{site}/{p['id']}/apply",
+                "hostedUrl": f"https://{BOARDS_HOST}/lever/{site}/{p['id']}",
+                "applyUrl": f"https://{BOARDS_HOST}/lever/{site}/{p['id']}/apply",
             }
         )
     return out
@@ -767,22 +517,22 @@ def job_page(title: str, company: str, location: str, body: str) -> str:
 
 
 def build_boards(root: Path) -> None:
-    board_dir = root / "boards.example"
-    gh = greenhouse_board("northwind", "Northwind Logistics")
-    _write(board_dir / "v1/boards/northwind/jobs.json", json.dumps(gh, indent=2) + "\n")
-    for j in GREENHOUSE_JOBS:
+    board_dir = root / BOARDS_HOST
+    gh_board, gh_company = BOARDS["greenhouse"]["board"], BOARDS["greenhouse"]["company"]
+    gh = greenhouse_board(gh_board, gh_company, BOARDS["greenhouse"]["jobs"])
+    _write(board_dir / f"v1/boards/{gh_board}/jobs.json", json.dumps(gh, indent=2) + "\n")
+    for j in BOARDS["greenhouse"]["jobs"]:
         _write(
-            board_dir / f"northwind/jobs/{j['id']}.html",
-            job_page(j["title"], "Northwind Logistics", j["location"], _p(j["content"])),
+            board_dir / f"{gh_board}/jobs/{j['id']}.html",
+            job_page(j["title"], gh_company, j["location"], _p(j["content"])),
         )
-    lever = lever_postings("fennimore")
-    _write(board_dir / "v0/postings/fennimore.json", json.dumps(lever, indent=2) + "\n")
+    site, company = BOARDS["lever"]["site"], BOARDS["lever"]["company"]
+    lever = lever_postings(site, BOARDS["lever"]["postings"])
+    _write(board_dir / f"v0/postings/{site}.json", json.dumps(lever, indent=2) + "\n")
     for p in lever:
         _write(
-            board_dir / f"lever/fennimore/{p['id']}.html",
-            job_page(
-                p["text"], "Fennimore Software", p["categories"]["location"], p["description"]
-            ),
+            board_dir / f"lever/{site}/{p['id']}.html",
+            job_page(p["text"], company, p["categories"]["location"], p["description"]),
         )
     _write(board_dir / "robots.txt", "User-agent: *\nDisallow:\n")
     _write(
@@ -863,6 +613,7 @@ def build(root: Path = WEB_DIR) -> dict:
     readers = _readers(config["managers"], config["companies"])
     for s in stories:
         s.mentions = sorted(set(s.mentions) | _named(s, config["companies"]))
+    gh_board, lever_site = BOARDS["greenhouse"]["board"], BOARDS["lever"]["site"]
     manifest = {
         "today": DEMO_TODAY.isoformat(),
         "hosts": list(HOSTS),
@@ -880,13 +631,13 @@ def build(root: Path = WEB_DIR) -> dict:
         "job_boards": [
             {
                 "ats": "greenhouse",
-                "board": "northwind",
-                "url": "https://boards.example/v1/boards/northwind/jobs?content=true",
+                "board": gh_board,
+                "url": f"https://{BOARDS_HOST}/v1/boards/{gh_board}/jobs?content=true",
             },
             {
                 "ats": "lever",
-                "board": "fennimore",
-                "url": "https://boards.example/v0/postings/fennimore?mode=json",
+                "board": lever_site,
+                "url": f"https://{BOARDS_HOST}/v0/postings/{lever_site}?mode=json",
             },
         ],
         "articles": [

@@ -12,25 +12,24 @@ readable; the server rewrites them to the live loopback bases as it serves each 
 
 from __future__ import annotations
 
-import errno
 import gzip
 import hashlib
 import logging
 import re
 import threading
-from email.utils import formatdate, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import yaml
 
+from tipsheet.demo.localweb import LocalWeb, not_modified, send
 from tipsheet.demo.world import HOSTS, WEB_DIR
 
 LOGGER = logging.getLogger(__name__)
 
-FIRST_ADDRESS = 2  # 127.0.0.2: 127.0.0.1 stays free for everything else on the machine
-BIND_ATTEMPTS = 20
+FIRST_ADDRESS = "127.0.0.2"  # 127.0.0.1 stays free for everything else on the machine
 GZIP_MIN_BYTES = 512
 
 _TEXT_TYPES = {
@@ -66,8 +65,7 @@ class DemoWeb:
         self.url_map: dict[str, str] = {}
         self.requests: list[tuple[str, str, int]] = []  # (host, path, status), for tests
         self._lock = threading.Lock()
-        self._servers: list[ThreadingHTTPServer] = []
-        self._threads: list[threading.Thread] = []
+        self._web: LocalWeb[str] | None = None
         self._pattern: re.Pattern[str] | None = None
 
     # ------------------------------------------------------------ lifecycle
@@ -80,69 +78,21 @@ class DemoWeb:
         self.stop()
 
     def start(self) -> None:
-        if self._servers:
+        if self._web is not None:
             return
-        try:
-            servers = self._bind_shared_port()
-        except OSError as exc:
-            if exc.errno != errno.EADDRNOTAVAIL:
-                raise
-            # macOS only routes 127.0.0.1 unless aliases are configured: one port per host.
-            LOGGER.warning("127.0.0.x addresses unavailable; serving every host on 127.0.0.1")
-            servers = [
-                self._server(host, "127.0.0.1", self.port + i if self.port else 0)
-                for i, host in enumerate(self.hosts)
-            ]
-        for host, server in zip(self.hosts, servers, strict=True):
-            address, port = server.server_address[:2]
-            self.url_map[host] = f"http://{address}:{port}"
-            thread = threading.Thread(
-                target=server.serve_forever,
-                kwargs={"poll_interval": 0.05},  # so stop() is quick
-                name=f"demo-web-{host}",
-                daemon=True,
-            )
-            thread.start()
-            self._servers.append(server)
-            self._threads.append(thread)
+        handlers = {host: _handler(self, host) for host in self.hosts}
+        self._web = LocalWeb(handlers, first_address=FIRST_ADDRESS, port=self.port)
+        self._web.start()
+        self.url_map = dict(self._web.url_map)
         names = "|".join(re.escape(h) for h in sorted(self.hosts, key=len, reverse=True))
         self._pattern = re.compile(rf"https?://(?:{names})(?![\w.-])")
         LOGGER.info("demo web serving %d hosts: %s", len(self.hosts), self.url_map)
 
     def stop(self) -> None:
-        for server in self._servers:
-            server.shutdown()
-            server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
-        self._servers.clear()
-        self._threads.clear()
+        if self._web is not None:
+            self._web.stop()
+        self._web = None
         self.url_map = {}
-
-    def _bind_shared_port(self) -> list[ThreadingHTTPServer]:
-        """Bind every host to its own 127.0.0.N on one port, retrying when a port is taken."""
-        addresses = [f"127.0.0.{FIRST_ADDRESS + i}" for i in range(len(self.hosts))]
-        last: OSError | None = None
-        for _ in range(1 if self.port else BIND_ATTEMPTS):
-            first = self._server(self.hosts[0], addresses[0], self.port)
-            port = first.server_address[1]
-            servers = [first]
-            try:
-                for host, address in zip(self.hosts[1:], addresses[1:], strict=True):
-                    servers.append(self._server(host, address, port))
-                return servers
-            except OSError as exc:
-                for s in servers:
-                    s.server_close()
-                if exc.errno != errno.EADDRINUSE:
-                    raise
-                last = exc
-        raise OSError(errno.EADDRINUSE, f"no port free on all demo addresses: {last}")
-
-    def _server(self, host: str, address: str, port: int) -> ThreadingHTTPServer:
-        server = ThreadingHTTPServer((address, port), _handler(self, host))
-        server.daemon_threads = True
-        return server
 
     # ------------------------------------------------------------ rewriting
 
@@ -234,7 +184,7 @@ def _handler(web: DemoWeb, host: str) -> type[BaseHTTPRequestHandler]:
                 "Cache-Control": "max-age=300",
                 "Vary": "Accept-Encoding",
             }
-            if self._not_modified(etag, mtime):
+            if not_modified(self.headers, etag, mtime):
                 self._send(304, b"", headers, False, path)
                 return
             if "gzip" in self.headers.get("Accept-Encoding", "") and len(raw) >= GZIP_MIN_BYTES:
@@ -242,28 +192,8 @@ def _handler(web: DemoWeb, host: str) -> type[BaseHTTPRequestHandler]:
                 headers["Content-Encoding"] = "gzip"
             self._send(200, raw, headers, send_body, path)
 
-        def _not_modified(self, etag: str, mtime: float) -> bool:
-            inm = self.headers.get("If-None-Match")
-            if inm is not None:
-                tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
-                return etag in tags or "*" in tags
-            ims = self.headers.get("If-Modified-Since")
-            if ims:
-                try:
-                    return int(mtime) <= parsedate_to_datetime(ims).timestamp()
-                except (TypeError, ValueError):
-                    return False
-            return False
-
         def _send(self, status, body, headers, send_body, path) -> None:
             web._log(host, path, status)
-            self.send_response(status)
-            for k, v in headers.items():
-                self.send_header(k, v)
-            if status != 304:
-                self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if send_body and body:
-                self.wfile.write(body)
+            send(self, status, headers, body, send_body)
 
     return Handler

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import yaml
+
 DEMO_TODAY = date(2026, 11, 20)
 
 DEMO_DIR = Path(__file__).resolve().parent
@@ -17,17 +19,13 @@ WEB_DIR = DEMO_DIR / "web"  # one folder per fictional host, served by demo.serv
 CONFIG_PATH = DEMO_DIR / "config.yaml"
 MANIFEST_PATH = WEB_DIR / "manifest.json"  # what each article is about; for end-to-end tests
 
-# The hosts, in the order they get loopback addresses (127.0.0.2, 127.0.0.3, ...).
-HOSTS = (
-    "northwind.example",
-    "contoso.example",
-    "fennimore.example",
-    "bramblewood.example",
-    "freightwire.example",
-    "shelfsignal.example",
-    "metrodaily.example",
-    "boards.example",
-)
+CONTENT_DIR = DEMO_DIR / "content"  # what build_web.py builds the web from
+SITES_PATH = CONTENT_DIR / "sites.yaml"
+BOARDS_HOST = "boards.example"
+
+# The hosts, in the order they get loopback addresses (127.0.0.2, 127.0.0.3, ...): the
+# sites in the order of sites.yaml, then the job boards.
+HOSTS = (*yaml.safe_load(SITES_PATH.read_text(encoding="utf-8")), BOARDS_HOST)
 
 # The strongest re-opening signal in the demo: the role Dana Kim interviewed for is
 # posted again on Northwind's (Greenhouse-shaped) job board.

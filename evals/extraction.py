@@ -29,13 +29,12 @@ import os
 import re
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 from xml.sax.saxutils import escape
@@ -47,6 +46,7 @@ from trafilatura.utils import load_html
 from evals.textmetrics import overlap, prf
 from tipsheet.connectors.extract import ExtractionError, extract_article
 from tipsheet.core.urls import canonicalize
+from tipsheet.demo.localweb import LocalWeb, send
 from tipsheet.flows.workers import extraction_pool
 from training.folds import loopback_config
 
@@ -181,12 +181,6 @@ def feed_xml(base: str, pages: list[tuple[int, Page]], corpus: str, built: datet
     ).encode()
 
 
-class _QuietServer(ThreadingHTTPServer):
-    def handle_error(self, request, client_address) -> None:
-        # a client closing a kept-alive connection at the end of the run is no error
-        LOGGER.debug("corpus server: connection from %s ended abruptly", client_address)
-
-
 class CorpusServer:
     """A loopback HTTP server, in a thread: the corpus pages by path and one feed per corpus.
 
@@ -205,11 +199,7 @@ class CorpusServer:
                 pass
 
             def _send(self, status: int, body: bytes, content_type: str) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                send(self, status, {"Content-Type": content_type}, body)
 
             def do_GET(self):
                 if self.path in feeds:
@@ -222,26 +212,24 @@ class CorpusServer:
                 body = _page_bytes(served[index])
                 self._send(200, body, _content_type(served[index], body))
 
-        self._httpd = _QuietServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        self._web = LocalWeb({"corpus": Handler})
+        self._web.bind()
+        self.base = self._web.url_map["corpus"]
         for corpus in dict.fromkeys(p.corpus for p in pages):
             path = f"/feeds/{corpus}.xml"
             listed = [(i, p) for i, p in enumerate(pages) if p.corpus == corpus]
             feeds[path] = feed_xml(self.base, listed, corpus, built)
             self.feed_paths.append(path)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     def url(self, index: int, page: Page) -> str:
         return self.base + served_path(index, page)
 
     def __enter__(self) -> CorpusServer:
-        self._thread.start()
+        self._web.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        self._web.stop()
 
 
 # --- the pipeline, as deployed -----------------------------------------------------------

@@ -11,8 +11,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -109,15 +107,6 @@ def connect_read_only(
     con = _open(path, read_only=True, wait_s=wait_s, config=config)
     check_version(con, path)
     return con
-
-
-@contextmanager
-def reading(path: Path | str, wait_s: float = 30.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect_read_only(path, wait_s)
-    try:
-        yield con
-    finally:
-        con.close()
 
 
 def _applied(con) -> int:

@@ -20,8 +20,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from tests.localserver import LocalServer, Response
 from tipsheet.cli import app
+from tipsheet.demo.localweb import LocalServer, Response
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.localserver import LocalServer, Response
 from tipsheet.connectors.collect import SourceState, collect_all, collect_source
 from tipsheet.connectors.http import Fetcher
 from tipsheet.core.config import Fetch
 from tipsheet.core.records import ExtractedArticle, Source
 from tipsheet.core.urls import canonicalize
+from tipsheet.demo.localweb import LocalServer, Response
 
 AS_OF = datetime(2025, 6, 10, tzinfo=UTC)
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import date
-from pathlib import Path
 
 import pytest
 from icalendar import Calendar
@@ -16,16 +14,6 @@ from tipsheet.flows.digests import write_texts_atomic
 
 pytestmark = pytest.mark.slow
 DAY = "2026-11-20"
-
-
-@pytest.fixture
-def demo_copy(demo_output, tmp_path) -> Path:
-    src = demo_output[0]
-    dst = tmp_path / "demo"
-    shutil.copytree(src, dst)
-    cfg = (dst / "config.yaml").read_text().replace(str(src), str(dst))
-    (dst / "config.yaml").write_text(cfg)
-    return dst
 
 
 def test_every_markdown_digest_has_its_html_page_and_the_index_its_calendar(demo_output):

@@ -10,10 +10,10 @@ from __future__ import annotations
 import socket
 from datetime import UTC, datetime, timedelta
 
-from tests.localserver import LocalServer, Response
 from tipsheet.connectors.collect import SourceState
 from tipsheet.core.config import Fetch
 from tipsheet.core.records import Source
+from tipsheet.demo.localweb import LocalServer, Response
 from tipsheet.flows import tasks
 
 NOW = datetime.now(UTC)

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.localserver import LocalServer, Response
 from tipsheet.connectors.http import Fetcher, parse_content_type, parse_max_age, parse_retry_after
 from tipsheet.core.config import Fetch
+from tipsheet.demo.localweb import LocalServer, Response
 
 FEED = b"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title></channel></rss>"
 
@@ -36,7 +36,7 @@ def settings(**kw) -> Fetch:
 
 @pytest.fixture(scope="module", autouse=True)
 def shared_server():
-    """One server for the module (each LocalServer costs 0.5 s to stop); tests swap routes."""
+    """One server for the module; tests swap routes."""
     global _SHARED
     with LocalServer() as srv:
         _SHARED = srv

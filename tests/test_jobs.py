@@ -16,7 +16,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.localserver import LocalServer, Response
 from tipsheet.connectors.careers import (
     fetch_careers_postings,
     looks_like_job_title,
@@ -33,6 +32,7 @@ from tipsheet.connectors.jobs import (
 from tipsheet.core.config import Manager
 from tipsheet.core.records import Posting, Source
 from tipsheet.core.signals import diff_postings, find_signals
+from tipsheet.demo.localweb import LocalServer, Response
 
 DATA = Path(__file__).parent / "data" / "jobs"
 DAY1, DAY2 = date(2024, 4, 15), date(2024, 4, 16)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import email
 import json
 import socket
-import threading
 from email import policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -15,6 +14,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tipsheet.connectors.notify import send_digest
 from tipsheet.core.config import Email, Manager, Notify
+from tipsheet.demo.localweb import LocalWeb
 
 DIGEST = (
     "# Ana Ruiz at Quill\n\n## Signals\n\n- Role reposted: **Sr. Data Engineer** (2024-04-01)\n"
@@ -155,16 +155,9 @@ def test_apprise_posts_to_a_local_json_endpoint():
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        port = httpd.server_address[1]
-        n = Notify(apprise_urls=[f"json://127.0.0.1:{port}/hook"])
+    with LocalWeb({"hook": Handler}) as web:
+        n = Notify(apprise_urls=[web.url_map["hook"].replace("http://", "json://") + "/hook"])
         assert send_digest(DIGEST, "tipsheet: Ana Ruiz", n, MANAGER) == []
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
     (payload,) = received
     assert payload["title"] == "tipsheet: Ana Ruiz"
     assert "Sr. Data Engineer" in payload["message"]

@@ -10,11 +10,11 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from tests.localserver import LocalServer, Response
 from tipsheet.connectors.collect import SourceState
 from tipsheet.connectors.postings import collect_batch
 from tipsheet.core.config import Fetch
 from tipsheet.core.records import Source
+from tipsheet.demo.localweb import LocalServer, Response
 from tipsheet.flows.tasks import partition_by_host
 
 LATENCY_S = 0.15

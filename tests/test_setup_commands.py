@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.localserver import LocalServer, Response
 from tipsheet.cli import app
 from tipsheet.core.config import load_config
+from tipsheet.demo.localweb import LocalServer, Response
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>
 <item><title>Quill raises money</title><link>http://example.test/a</link></item>

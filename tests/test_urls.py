@@ -6,6 +6,8 @@ loopback (127.0.0.1 and the rest of 127.0.0.0/8).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -42,7 +44,9 @@ def test_canonicalize(raw, canonical):
 def test_article_id_is_stable_across_variants():
     a = article_id("https://example.com/story?utm_campaign=x")
     b = article_id("HTTPS://EXAMPLE.com/story#comments")
-    assert a == b and len(a) == 16 and int(a, 16) >= 0
+    assert a == b and re.fullmatch(r"[0-9a-f]{16}", a)
+    # Stored rows are keyed by this id: a new scheme would orphan every existing database.
+    assert a == "268b441bac2256d8"
     assert article_id("https://example.com/other") != a
 
 

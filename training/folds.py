@@ -28,10 +28,10 @@ from xml.sax.saxutils import escape
 
 import yaml
 
-from tests.localserver import LocalServer, Response
 from tipsheet.core import analysis
 from tipsheet.core.config import load_config
 from tipsheet.core.facts import Models
+from tipsheet.demo.localweb import LocalServer, Response
 from tipsheet.storage import db, reads, writes
 from training import corpus, train
 
