@@ -392,3 +392,19 @@ def test_readme_says_how_to_use_the_demos_database_and_a_second_shell():
     assert "PREFECT_API_URL=http://127.0.0.1:4200/api" in near
     assert "DO_NOT_TRACK=1" in near
     assert "**3**" in readme  # the exit code of a night on which nothing could be read
+
+
+def test_no_text_file_holds_a_merge_conflict_marker():
+    # A marker left by a merge reads as content: the README once showed one to its readers.
+    marker = re.compile(r"^(?:<{7} |>{7} |={7}$)", re.MULTILINE)
+    skip = {".venv", "build", ".git", ".cache", "demo-output", ".pytest_cache"}
+    suffixes = {".py", ".md", ".sql", ".yaml", ".yml", ".toml", ".txt", ".json", ".html"}
+    found = [
+        str(p.relative_to(ROOT))
+        for p in ROOT.rglob("*")
+        if p.suffix in suffixes
+        and not skip & set(p.relative_to(ROOT).parts)
+        and p.is_file()
+        and marker.search(p.read_text(encoding="utf-8", errors="replace"))
+    ]
+    assert not found, f"merge conflict markers in {found}"
