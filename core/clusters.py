@@ -208,9 +208,6 @@ class StoryIndex:
     def __len__(self) -> int:
         return len(self._story)
 
-    def story_of(self, article_id: str) -> str | None:
-        return self._story.get(article_id)
-
     def coverage(self) -> dict[str, int]:
         """Story id -> number of articles in it."""
         out: dict[str, int] = {}

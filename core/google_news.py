@@ -9,7 +9,3 @@ def search_url(query: str, language: str = "en-US", country: str = "US") -> str:
     lang = language.split("-")[0]
     params = {"q": query, "hl": language, "gl": country, "ceid": f"{country}:{lang}"}
     return f"{BASE}?{urlencode(params)}"
-
-
-def is_google_news(url: str) -> bool:
-    return url.startswith(("https://news.google.com/", "http://news.google.com/"))

@@ -21,8 +21,6 @@ EVENT_TYPES = (
     "legal_regulatory",
 )
 
-RELATIONS = ("own", "competitor", "customer", "industry")
-
 
 @dataclass(frozen=True)
 class Source:
