@@ -24,3 +24,17 @@ def local_date(moment: datetime | None, timezone: str) -> date | None:
     if moment.time() == time(0):
         return moment.date()  # a date-only value: its calendar day, in no timezone
     return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def as_date(value) -> date | None:
+    """A calendar day from a date, a datetime or an ISO string (stored rows hold all three)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None

@@ -142,7 +142,7 @@ class Event:
     article_id: str
     event_type: str
     evidence: str
-    confidence: float = 1.0  # >= 0.7: stated in the headline or lede; lower: body only
+    confidence: float = 1.0  # the event model's probability for the type
     company_id: str | None = None
     in_lead: bool = False  # stated in the headline or lede: the article's main event
 

@@ -38,6 +38,7 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
+from tipsheet.core.dates import as_date
 from tipsheet.core.records import EVENT_TYPES
 
 WEIGHTS_FILE = Path(__file__).resolve().parent / "models" / "ranking.json"
@@ -138,14 +139,8 @@ class ScoreBreakdown:
         )
 
 
-def _as_date(value: date | datetime | None) -> date | None:
-    if value is None:
-        return None
-    return value.date() if isinstance(value, datetime) else value
-
-
 def recency(published_at: date | datetime | None, as_of: date | datetime) -> float:
-    published, today = _as_date(published_at), _as_date(as_of)
+    published, today = as_date(published_at), as_date(as_of)
     if published is None or today is None:
         return UNDATED_RECENCY
     age = max(0, (today - published).days)  # a date in the future counts as today

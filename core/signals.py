@@ -48,9 +48,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from rapidfuzz import fuzz
+
+from tipsheet.core.dates import as_date
 
 REPOST_THRESHOLD = 85.0
 SIMILAR_THRESHOLD = 70.0
@@ -352,19 +354,6 @@ def _get(row, name, default=None):
     return getattr(row, name, default)
 
 
-def _as_date(value) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
 def diff_postings(previous_keys: Iterable[str], current: Iterable) -> tuple[list, list[str]]:
     """(postings new since the previous run, keys of those gone), by set difference.
 
@@ -381,7 +370,7 @@ def diff_postings(previous_keys: Iterable[str], current: Iterable) -> tuple[list
 
 def _appeared(row) -> date | None:
     """When a posting went up: the board's date when it has one, else first seen."""
-    return _as_date(_get(row, "posted_at")) or _as_date(_get(row, "first_seen"))
+    return as_date(_get(row, "posted_at")) or as_date(_get(row, "first_seen"))
 
 
 def _posting_signals(manager, postings, as_of: date, since: date) -> list[Signal]:
@@ -403,7 +392,7 @@ def _posting_signals(manager, postings, as_of: date, since: date) -> list[Signal
             _get(row, "location"),
         )
         active = _get(row, "active", True)
-        last_seen = _as_date(_get(row, "last_seen"))
+        last_seen = as_date(_get(row, "last_seen"))
         url, key = _get(row, "url"), _get(row, "posting_key")
         where = ", ".join(x for x in (_get(row, "team"), _get(row, "location")) if x)
         where = f" ({where})" if where else ""
@@ -513,7 +502,7 @@ def _news_fields(item) -> tuple[str, str, str, str | None, date | None]:
         article_id = _get(item, "article_id") or _get(item, "id")
         title, text = _get(item, "title"), _get(item, "text")
         url, published = _get(item, "url"), _get(item, "published_at")
-    return str(article_id), title or "", text or "", url, _as_date(published)
+    return str(article_id), title or "", text or "", url, as_date(published)
 
 
 def _sentences(title: str, text: str) -> list[str]:
