@@ -254,14 +254,25 @@ def _parse(html: str) -> lxml.html.HtmlElement | None:
 
 def _drop_hidden(tree: lxml.html.HtmlElement) -> None:
     """Remove what a reader never sees: hover cards, templates, hidden blocks."""
-    hidden = tree.xpath(
-        "//body//*[@hidden or @aria-hidden='true' or contains(translate(@style,' ',''),"
-        "'display:none') or contains(translate(@style,' ',''),'visibility:hidden')]"
-        " | //template | //noscript"
-    )
-    for el in hidden:
+    # one cheap XPath selects the candidates; the style test is done here, in Python,
+    # because XPath's translate() over every element's style costs more than the rest
+    for el in _HIDDEN_CANDIDATES(tree):
+        if el.tag not in ("template", "noscript") and not _hidden(el):
+            continue
         if el.getparent() is not None and el.tag not in ("body", "html", "main", "article"):
             el.drop_tree()
+
+
+_HIDDEN_CANDIDATES = etree.XPath(
+    "//body//*[@hidden or @aria-hidden='true' or @style] | //template | //noscript"
+)
+
+
+def _hidden(el: lxml.html.HtmlElement) -> bool:
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    style = el.get("style", "").replace(" ", "")
+    return "display:none" in style or "visibility:hidden" in style
 
 
 # --- text -----------------------------------------------------------------------------------
@@ -502,8 +513,9 @@ def _meta_dates(tree: lxml.html.HtmlElement) -> list[str]:
     values = [
         v for name in _DATE_META for attr in _DATE_META_ATTRS for v in found.get((name, attr), ())
     ]
-    values += tree.xpath("//*[@itemprop='datePublished']/@datetime")
-    values += tree.xpath("//*[@itemprop='datePublished']/@content")
+    marked = tree.xpath("//*[@itemprop='datePublished']")
+    values += [v for v in (el.get("datetime") for el in marked) if v is not None]
+    values += [v for v in (el.get("content") for el in marked) if v is not None]
     return values
 
 
@@ -534,10 +546,12 @@ def find_published(
     if latest.tzinfo is None:
         latest = latest.replace(tzinfo=UTC)
     # the date printed in the article header is the page's own; structured data next
-    for value in (*_header_time(tree), *_jsonld_dates(tree), *_meta_dates(tree)):
-        parsed = _parse_date(value)
-        if parsed and _plausible(parsed, latest):
-            return parsed
+    # each source is read only when the ones before it gave no date
+    for source in (_header_time, _jsonld_dates, _meta_dates):
+        for value in source(tree):
+            parsed = _parse_date(value)
+            if parsed and _plausible(parsed, latest):
+                return parsed
     guess = find_date(
         tree,  # htmldate copies a tree before pruning it
         extensive_search=True,
