@@ -6,8 +6,8 @@ Choices, each measured on ../shared/corpus (see evals/extraction.py):
 - text: trafilatura in precision mode without comments; when that keeps less than half of
   what recall mode keeps, precision threw the article away (a page split in several
   containers, a teaser block), so the recall text is taken instead. The recall pass runs
-  only where it can change the result: recall keeps no more than the text left after
-  trafilatura's cleaning, so a precision text over that share of it stands
+  only where it can change the result: recall keeps little more than the text left after
+  trafilatura's cleaning, so a precision text over RECALL_SKIP_SHARE of it stands
   (page_text_bound). Hidden elements are
   dropped first and a leading copy of the title and trailing promo lines are removed after.
 - speed: the page is parsed once and every step reads that one tree; trafilatura copies
@@ -51,6 +51,10 @@ LOGGER = logging.getLogger(__name__)
 
 MIN_TEXT_CHARS = 100  # below this a page is a stub, a paywall teaser or an index, not an article
 RECALL_SWITCH_RATIO = 0.55  # precision text under this share of the recall text: take recall
+# precision text over this share of page_text_bound: the recall pass is skipped. Measured on
+# the 1,592 corpus pages: the recall text was taken on 29, all under 0.40 of the bound; of the
+# pages at 0.45 or more the precision text was never under 0.68 of the recall text (0.55 switches)
+RECALL_SKIP_SHARE = 0.45
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 SNIFFABLE_TYPES = ("", "application/octet-stream", "text/plain", "application/xml", "text/xml")
 _BOMS = (
@@ -288,10 +292,8 @@ def _trafilatura_text(tree: lxml.html.HtmlElement, url: str, **options) -> str:
 
 def _extract_text(tree: lxml.html.HtmlElement, url: str) -> str:
     precise = _trafilatura_text(tree, url, favor_precision=True)
-    if len(precise) >= MIN_TEXT_CHARS and len(precise) >= RECALL_SWITCH_RATIO * page_text_bound(
-        tree
-    ):
-        return precise  # the recall text could not be long enough to be taken
+    if len(precise) >= MIN_TEXT_CHARS and len(precise) >= RECALL_SKIP_SHARE * page_text_bound(tree):
+        return precise  # the recall text would not be long enough to be taken
     recall = _trafilatura_text(tree, url, favor_recall=True)
     if len(precise) < RECALL_SWITCH_RATIO * len(recall) or len(precise) < MIN_TEXT_CHARS:
         return recall
@@ -311,8 +313,9 @@ def page_text_bound(tree: lxml.html.HtmlElement) -> int:
     break between them and at most a separator per element; its rescue pass may take
     JSON-LD's articleBody instead. So: those words with one space each, a margin per
     element, and the longest articleBody. Not a strict bound (readability, which trafilatura
-    consults, reads the page before cleaning), but on the 1,592 corpus pages no precision
-    text above RECALL_SWITCH_RATIO of it was ever replaced by the recall text.
+    consults, reads the page before cleaning; a recall text reached 1.43 of it once), but
+    on the 1,592 corpus pages no precision text above 0.40 of it was ever replaced by the
+    recall text.
     """
     body = tree.find("body")
     body = tree if body is None else body
