@@ -21,7 +21,7 @@ import numpy as np
 
 from tipsheet.core.clusters import BANDS, StoryKeys, headline_key
 from tipsheet.core.config import Config
-from tipsheet.core.digest import DigestItem
+from tipsheet.core.digest import MAX_OTHER, MAX_WORTH, DigestItem
 from tipsheet.core.profile import lead_vectors
 from tipsheet.core.ranking import Listed
 from tipsheet.core.records import (
@@ -167,8 +167,9 @@ def _night(con, cfg, day, n, count, sources, companies, text, rnd, window) -> No
         keys,
         dict(zip([a.id for a in made], vectors, strict=True)),
     )
-    # Each digest stores a row for every story of the lookback window that mentions one of
-    # the manager's companies, as a real night's ranking does (see core/ranking.py).
+    # Each digest stores a row for each item it shows, as a real night's does (see
+    # core/ranking.py): MAX_WORTH worth a call, then MAX_OTHER others, of the lookback
+    # window's stories that mention one of the manager's companies.
     owners = [companies[k % len(companies)] for k in range(count)]
     window.append((day, list(zip(made, owners, strict=True))))
     while window and window[0][0] < day - timedelta(days=cfg.settings.lookback_days):
@@ -176,7 +177,8 @@ def _night(con, cfg, day, n, count, sources, companies, text, rnd, window) -> No
     for manager in cfg.managers:
         relations = cfg.relations(manager)
         listed = [(a, c) for _, night in reversed(window) for a, c in night if c in relations]
-        items = [_item(manager, a, relations[c], rank) for rank, (a, c) in enumerate(listed, 1)]
+        shown = listed[: MAX_WORTH + MAX_OTHER]
+        items = [_item(manager, a, relations[c], rank) for rank, (a, c) in enumerate(shown, 1)]
         writes.save_digest(con, manager.id, day, items, [])
     writes.finish_run(
         con,
@@ -187,7 +189,7 @@ def _night(con, cfg, day, n, count, sources, companies, text, rnd, window) -> No
 
 
 def _item(manager, a: Article, relation: str, rank: int) -> Listed:
-    worth = rank <= 10
+    worth = rank <= MAX_WORTH
     score = 50.0 / rank
     factors = dict.fromkeys(("relation", "interests", "prominence", "coverage", "profile"), 1.0)
     return Listed(

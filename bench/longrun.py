@@ -185,7 +185,13 @@ def _history(a, cfg, port: int) -> dict:
     from bench import history
 
     database = Path(cfg.settings.database)
-    want = {"requested": a.articles, "nights": a.nights, "as_of": date.today().isoformat()}
+    # digest_rows: a history written before digests kept only their shown items is another.
+    want = {
+        "requested": a.articles,
+        "nights": a.nights,
+        "as_of": date.today().isoformat(),
+        "digest_rows": "shown",
+    }
     meta_path = a.history.with_name(a.history.name + ".json") if a.history else None
     if meta_path and meta_path.exists() and a.history.exists():
         meta = json.loads(meta_path.read_text())

@@ -12,6 +12,7 @@ from tipsheet.core.cadence import ContactStatus, contact_status, last_contact_of
 from tipsheet.core.config import Config, Manager
 from tipsheet.core.dates import local_date
 from tipsheet.core.digest import (
+    MAX_OTHER,
     MAX_WORTH,
     DigestItem,
     DigestPage,
@@ -61,7 +62,7 @@ class Listed:
 @dataclass
 class Built:
     markdown: str
-    listed: list[Listed]  # best first
+    listed: list[Listed]  # the shown items, best first
     status: ContactStatus
     signals: list[Signal]
     page: DigestPage  # what the markdown was rendered from (the HTML page renders it too)
@@ -189,12 +190,18 @@ def _order(row: dict) -> tuple:
     )
 
 
-def _item(row: dict, manager: Manager, tz: str, shown: bool) -> DigestItem:
-    """The item as the digest lists it; its talking point only when the digest shows it
-    (the first MAX_WORTH items worth a call), the one per-item cost that reads the text."""
+def shown_rows(rows: list[dict]) -> list[dict]:
+    """The ranked rows a digest shows, in rank order: the first MAX_WORTH worth a call, then
+    the first MAX_OTHER others (ranking orders every item worth a call first)."""
+    worth = [r for r in rows if r["worth_call"]][:MAX_WORTH]
+    return worth + [r for r in rows if not r["worth_call"]][:MAX_OTHER]
+
+
+def _item(row: dict, manager: Manager, tz: str) -> DigestItem:
+    """The item as the digest shows it; a talking point for each item worth a call."""
     event_type = row["event"]["event_type"] if row["event"] else None
     point = ""
-    if row["worth_call"] and shown:
+    if row["worth_call"]:
         names = [row["company_name"]]
         point = talking_points(row["text"] or row["summary"] or "", names, event_type)
     return DigestItem(
@@ -269,9 +276,10 @@ def build_digest(
     weights: Weights | None = None,
 ) -> Built:
     tz = cfg.settings.timezone
-    rows = score_candidates(cfg, manager, as_of, inputs, weights)
-    # Rows are ordered worth a call first, so the shown ones of those are the first MAX_WORTH.
-    items = _distinct_lines([_item(r, manager, tz, n < MAX_WORTH) for n, r in enumerate(rows)])
+    # Only the shown items are made and kept: the rest would cost a row each, night after
+    # night, and novelty counts what a manager was shown (storage.reads.listed_before).
+    rows = shown_rows(score_candidates(cfg, manager, as_of, inputs, weights))
+    items = _distinct_lines([_item(r, manager, tz) for r in rows])
     news = [
         (
             n["article_id"],

@@ -107,42 +107,69 @@ def candidates(con, company_ids: list[str], since: datetime) -> list[dict]:
     """Recent articles that mention any of these companies, one row per (article, company)."""
     if not company_ids:
         return []
+    # Three reads merged here rather than one join: joined to the mentions, DuckDB read the
+    # text of every stored article before keeping the recent ones, a cost that grew with
+    # history; each read below touches the lookback window's rows only.
+    recent = "coalesce(published_at, fetched_at) >= ?"
+    mentioned = "SELECT article_id FROM mentions WHERE company_id IN (SELECT unnest(?::VARCHAR[]))"
+    articles = {
+        r["article_id"]: r
+        for r in _dicts(
+            con.execute(
+                "SELECT id AS article_id, url, title, text, summary, published_at, "
+                "published_day, fetched_at, site_name, language, origin, story_id "
+                f"FROM articles WHERE {recent} AND id IN ({mentioned})",
+                [since, company_ids],
+            )
+        )
+    }
+    mentions = con.execute(
+        "SELECT article_id, company_id, count, in_title, snippet, confidence FROM mentions "
+        "WHERE company_id IN (SELECT unnest(?::VARCHAR[])) "
+        f"AND article_id IN (SELECT id FROM articles WHERE {recent}) "
+        "ORDER BY article_id, company_id",
+        [company_ids, since],
+    ).fetchall()
     # Coverage is counted for the candidates' stories only: grouping every stored article
     # by story would cost more each night as history grows.
-    rows = _dicts(
-        con.execute(
-            """
-            WITH cand AS (
-                SELECT a.id AS article_id, a.url, a.title, a.text, a.summary, a.published_at,
-                       a.published_day,
-                       a.fetched_at, a.site_name, a.language, a.origin, a.story_id,
-                       m.company_id, m.count AS mention_count, m.in_title, m.snippet,
-                       m.confidence AS mention_confidence
-                FROM articles a
-                JOIN mentions m ON m.article_id = a.id
-                WHERE m.company_id IN (SELECT unnest(?::VARCHAR[]))
-                  AND coalesce(a.published_at, a.fetched_at) >= ?
-            ),
-            cov AS (
-                SELECT story_id, count(DISTINCT coalesce(site_name, source_id, url)) AS coverage
-                FROM articles
-                WHERE story_id IN (SELECT story_id FROM cand WHERE story_id IS NOT NULL)
-                GROUP BY story_id
-            )
-            SELECT c.article_id, c.url, c.title, c.text, c.summary, c.published_at,
-                   c.published_day, c.fetched_at, c.site_name, c.language, c.origin,
-                   c.story_id, coalesce(cov.coverage, 1) AS coverage,
-                   c.company_id, c.mention_count, c.in_title, c.snippet, c.mention_confidence
-            FROM cand c LEFT JOIN cov ON cov.story_id = c.story_id
-            ORDER BY c.article_id, c.company_id
-            """,
-            [company_ids, since],
+    stories = sorted({a["story_id"] for a in articles.values() if a["story_id"] is not None})
+    coverage = _story_coverage(con, stories)
+    rows = []
+    for article, company, count, in_title, snippet, confidence in mentions:
+        a = articles.get(article)
+        if a is None:
+            continue
+        rows.append(
+            {
+                **a,
+                "coverage": coverage.get(a["story_id"], 1),
+                "company_id": company,
+                "mention_count": count,
+                "in_title": in_title,
+                "snippet": snippet,
+                "mention_confidence": confidence,
+            }
         )
-    )
-    events = events_by_article(con, [r["article_id"] for r in rows])
+    events = events_by_article(con, list(articles))
     for r in rows:
         r["events"] = events.get(r["article_id"], [])
     return rows
+
+
+def _story_coverage(con, story_ids: list[str]) -> dict[str, int]:
+    """story id -> how many sites carry it."""
+    if not story_ids:
+        return {}
+    _joined_ids(con, "_cov_ids", story_ids)
+    try:
+        return dict(
+            con.execute(
+                "SELECT a.story_id, count(DISTINCT coalesce(a.site_name, a.source_id, a.url)) "
+                "FROM articles a JOIN _cov_ids i ON i.id = a.story_id GROUP BY a.story_id"
+            ).fetchall()
+        )
+    finally:
+        con.unregister("_cov_ids")
 
 
 def _joined_ids(con, name: str, ids) -> None:
@@ -384,10 +411,12 @@ def daily_activity(
             WHERE m.company_id IN (SELECT unnest(?::VARCHAR[]))
         )
         SELECT d.company_id, d.day, count(DISTINCT d.id) AS articles,
-               count(e.event_type) AS events
+               count(e.event_type) FILTER (e.company_id = d.company_id OR e.company_id IS NULL)
+                   AS events
         FROM dated d
+        -- Joined on the article alone, the company tested in the count: with the test in
+        -- the join's condition DuckDB compared every stored mention with every event.
         LEFT JOIN events e ON e.article_id = d.id
-             AND (e.company_id = d.company_id OR e.company_id IS NULL)
         WHERE d.day BETWEEN ? AND ?
         GROUP BY d.company_id, d.day
         ORDER BY d.company_id, d.day
