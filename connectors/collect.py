@@ -23,6 +23,7 @@ from tipsheet.connectors.press import article_links
 from tipsheet.core.config import Fetch, Settings
 from tipsheet.core.faults import checkpoint
 from tipsheet.core.records import (
+    NEWS_TYPES,
     Article,
     FeedEntry,
     FetchLog,
@@ -35,7 +36,6 @@ from tipsheet.core.urls import article_id, canonicalize, host_of
 
 LOGGER = logging.getLogger(__name__)
 
-NEWS_TYPES = ("feed", "site", "press_page", "google_news")
 MAX_PROBES = 6  # feed URLs tried per site
 UNCHANGED = ("not_modified", "unchanged", "skipped")  # page statuses: nothing new to read
 BODIES_PER_WORKER = 8  # article pages fetched ahead of extraction, per extraction worker

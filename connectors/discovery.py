@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
 
 LOGGER = logging.getLogger(__name__)
 
-FEED_TYPES = (
+FEED_MIME_TYPES = (
     "application/rss+xml",
     "application/atom+xml",
     "application/feed+json",
@@ -39,7 +39,7 @@ def declared_feeds(html: bytes | str, base_url: str) -> list[str]:
         rel = link.get("rel") or []
         rels = {r.lower() for r in (rel if isinstance(rel, list) else rel.split())}
         kind = (link.get("type") or "").split(";")[0].strip().lower()
-        if "alternate" not in rels or kind not in FEED_TYPES:
+        if "alternate" not in rels or kind not in FEED_MIME_TYPES:
             continue
         try:
             url = urljoin(base, link["href"].strip())

@@ -6,13 +6,12 @@ import asyncio
 import logging
 
 from tipsheet.connectors.careers import fetch_careers_postings
-from tipsheet.connectors.collect import NEWS_TYPES, collect_all
+from tipsheet.connectors.collect import collect_all
 from tipsheet.connectors.http import Fetcher
 from tipsheet.connectors.jobs import fetch_postings, fetcher_get_bytes, fetcher_get_json
-from tipsheet.core.records import Source, SourceResult
+from tipsheet.core.records import NEWS_TYPES, POSTING_TYPES, Source, SourceResult
 
 LOGGER = logging.getLogger(__name__)
-POSTING_TYPES = ("jobs", "careers_page")
 
 
 async def collect_postings(fetcher: Fetcher, source: Source) -> SourceResult:

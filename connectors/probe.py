@@ -18,11 +18,10 @@ from tipsheet.connectors.http import Fetcher, Page
 from tipsheet.connectors.jobs import board_urls
 from tipsheet.connectors.press import article_links
 from tipsheet.core.config import Fetch
-from tipsheet.core.records import Source
+from tipsheet.core.records import FEED_TYPES, Source
 
 OK, REDIRECTED, NOT_A_FEED = "ok", "redirected", "not a feed"
 ROBOTS, UNREACHABLE = "robots refuses", "unreachable"
-FEED_TYPES = ("feed", "google_news")
 
 
 @dataclass(frozen=True)

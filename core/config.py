@@ -25,7 +25,7 @@ from pydantic import (
 
 from tipsheet.core.dates import today_in
 from tipsheet.core.errors import ConfigError
-from tipsheet.core.records import Source
+from tipsheet.core.records import SOURCE_TYPES, Source
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -326,7 +326,7 @@ def _one_line(err: ValidationError) -> str:
     return f"{_path(loc)}: {msg}{more}"
 
 
-_SOURCE_TAGS = {"feed", "press_page", "site", "google_news", "jobs", "careers_page"}
+_SOURCE_TAGS = frozenset(SOURCE_TYPES)  # pydantic names a union member by its tag
 
 
 def parse_config(data: object, base_dir: Path | None = None) -> Config:

@@ -22,13 +22,20 @@ EVENT_TYPES = (
 )
 
 
+# The source types config.yaml may declare, grouped by what a night does with them.
+FEED_TYPES = ("feed", "google_news")  # read as feeds
+NEWS_TYPES = ("feed", "site", "press_page", "google_news")  # their pages are articles
+POSTING_TYPES = ("jobs", "careers_page")  # their pages are job postings
+SOURCE_TYPES = (*NEWS_TYPES, *POSTING_TYPES)
+
+
 @dataclass(frozen=True)
 class Source:
     """One place we look for news or postings, as declared in config.yaml."""
 
     id: str  # stable: a hash of company, type and url/board
     company_id: str | None  # None for industry sources
-    type: str  # feed | press_page | google_news | site | jobs | careers_page
+    type: str  # one of SOURCE_TYPES
     url: str
     options: dict = field(default_factory=dict, hash=False, compare=False)
 
