@@ -18,22 +18,12 @@ from bs4 import BeautifulSoup
 
 from tipsheet.connectors.jobs import GetBytes, to_date
 from tipsheet.core.records import Posting, Source
+from tipsheet.core.wordlists import word_list
 
 LOGGER = logging.getLogger(__name__)
 
-ROLE_WORDS = (
-    "engineer|engineers|manager|analyst|scientist|designer|director|lead|specialist|"
-    "coordinator|developer|architect|administrator|consultant|associate|officer|"
-    "representative|executive|intern|internship|technician|researcher|writer|editor|"
-    "accountant|counsel|attorney|paralegal|recruiter|strategist|head|vp|"
-    "vice president|chief|principal|assistant|advocate|sre|devops|marketer|operator|"
-    "planner|buyer|agent|programmer|tester|nurse|physician|pharmacist|therapist|"
-    "controller|auditor|economist|statistician|producer|partner|owner|steward|"
-    "mechanic|electrician|machinist|welder|driver|supervisor|foreman|superintendent|"
-    "advisor|adviser|counselor|instructor|teacher|trainer|translator|illustrator|"
-    "animator|photographer|copywriter|generalist|clerk|cashier|receptionist|chef|cook"
-)
-ROLE = re.compile(rf"\b(?:{ROLE_WORDS})\b", re.I)
+ROLE_NOUNS = "|".join(map(re.escape, word_list("role_nouns")))
+ROLE = re.compile(rf"\b(?:{ROLE_NOUNS})\b", re.I)
 
 # Link texts that name a page of the site rather than an opening.
 NAV = re.compile(

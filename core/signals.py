@@ -53,6 +53,8 @@ from datetime import date
 from rapidfuzz import fuzz
 
 from tipsheet.core.dates import as_date
+from tipsheet.core.event_cues import sentences
+from tipsheet.core.wordlists import word_list
 
 REPOST_THRESHOLD = 85.0
 SIMILAR_THRESHOLD = 70.0
@@ -192,57 +194,7 @@ FILLER = {
     "to",
     "with",
 }
-HEAD_NOUNS = [
-    "engineer",
-    "developer",
-    "manager",
-    "analyst",
-    "scientist",
-    "designer",
-    "director",
-    "specialist",
-    "coordinator",
-    "architect",
-    "administrator",
-    "consultant",
-    "associate",
-    "officer",
-    "representative",
-    "executive",
-    "technician",
-    "researcher",
-    "writer",
-    "editor",
-    "accountant",
-    "counsel",
-    "attorney",
-    "recruiter",
-    "strategist",
-    "head",
-    "president",
-    "chief",
-    "assistant",
-    "advocate",
-    "marketer",
-    "operator",
-    "planner",
-    "buyer",
-    "agent",
-    "programmer",
-    "tester",
-    "controller",
-    "auditor",
-    "economist",
-    "statistician",
-    "producer",
-    "partner",
-    "owner",
-    "advisor",
-    "instructor",
-    "trainer",
-    "generalist",
-    "lead",
-]
+HEAD_NOUNS = frozenset(word_list("role_nouns"))
 QUALIFIER_SPLIT = re.compile(r"\s*(?:,|\s[-\u2013\u2014]\s|\(|\)|\[|\]|:|\||/\s)\s*")
 WORD = re.compile(r"[a-z0-9+#]+")
 
@@ -483,11 +435,9 @@ EXPAND = re.compile(
     r"|adds?|adding|invest(?:s|ing|ment) in)\b",
     re.I,
 )
-# A sentence ends at . ! or ? but not after a middle initial ("Jonas K. Weber").
-SENTENCE = re.compile(r"(?<=[.!?])(?<!\s[A-Z]\.)\s+|\n+")
 
 
-def _name_pattern(name: str) -> re.Pattern:
+def _person_pattern(name: str) -> re.Pattern:
     parts = name.split()
     if len(parts) >= 2:
         first, last = re.escape(parts[0]), re.escape(parts[-1])
@@ -506,7 +456,8 @@ def _news_fields(item) -> tuple[str, str, str, str | None, date | None]:
 
 
 def _sentences(title: str, text: str) -> list[str]:
-    return [s.strip() for s in [title, *SENTENCE.split(text)] if s and s.strip()]
+    # The events' splitter: it keeps "Jonas K. Weber" and "the U.S. unit" in one sentence.
+    return [s for s in [title.strip(), *sentences(text)] if s]
 
 
 def _dept_terms(manager) -> list[str]:
@@ -521,7 +472,7 @@ def _dept_terms(manager) -> list[str]:
 
 def _news_signals(manager, news, as_of: date, since: date) -> list[Signal]:
     out: list[Signal] = []
-    person = _name_pattern(manager.hired_person) if manager.hired_person else None
+    person = _person_pattern(manager.hired_person) if manager.hired_person else None
     dept = [re.compile(rf"\b{re.escape(t)}\b", re.I) for t in _dept_terms(manager)]
     dept_label = f"The {manager.team} team" if manager.team else f"Hiring for {manager.role}"
     for item in news:

@@ -1,0 +1,17 @@
+"""Word lists kept as data, beside the code that reads them (core/data/*.txt).
+
+One entry per line; a '#' starts a comment. Read once per process, like the model files.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+DATA = Path(__file__).with_name("data")
+
+
+@cache
+def word_list(name: str) -> tuple[str, ...]:
+    lines = (DATA / f"{name}.txt").read_text(encoding="utf-8").splitlines()
+    return tuple(w for w in (line.split("#", 1)[0].strip() for line in lines) if w)
