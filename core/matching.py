@@ -27,6 +27,7 @@ from wordfreq import zipf_frequency
 
 from tipsheet.core.config import Company
 from tipsheet.core.records import Mention
+from tipsheet.core.wordlists import word_set
 
 LOGGER = logging.getLogger(__name__)
 
@@ -90,38 +91,11 @@ _APPOSITIVE_AFTER = re.compile(
     re.IGNORECASE,
 )
 # Capitalised words after the name that name its people or papers, not a longer name.
-_ORG_TITLES = _words(
-    """
-    ceo cfo coo cto chief chairman chairwoman chair founder spokesperson spokesman
-    spokeswoman executives shares stock board investors
-    """
-)
-
-
-_CUES = _words(
-    """
-    shares share stock stocks ceo cfo coo cto chief executive executives chairman
-    announced announces announcement company company's firm firms retailer retailers
-    chain store stores app apps earnings revenue revenues profit quarter quarterly
-    investors investor analysts analyst acquire acquires acquired acquisition
-    acquisitions merger deal deals billion million customers subscribers employees staff
-    workers layoffs lawsuit sued regulators antitrust headquarters headquartered brand
-    platform software airline airlines carrier flights flight passengers nasdaq nyse
-    ticker spokesperson spokesman spokeswoman rival rivals competitor competitors giant
-    maker startup shareholders dividend ipo valuation fiscal guidance outlook users
-    meetings video apparel clothing refinery oil gas lng energy payments cash fintech
-    bitcoin apparel clothing retailer's iphone iphones mac ipad headset metaverse
-    instagram whatsapp
-    """
-)
+_ORG_TITLES = word_set("org_titles")
+# Words around a name that tell a company is meant.
+_CUES = word_set("company_cues")
 # In a title-case headline only these count: "announced" or "company" are too loose there.
-_STRONG_CUES = _words(
-    """
-    shares share stock stocks ceo cfo coo cto earnings revenue revenues profit quarterly
-    investors analysts acquire acquires acquired acquisition merger layoffs lawsuit
-    nasdaq nyse shareholders dividend ipo valuation guidance outlook
-    """
-)
+_STRONG_CUES = word_set("strong_company_cues")
 # A bare singular noun rarely starts a sentence without a determiner ("The apple ..."), so
 # a capitalised name followed by a verb of its own or a possessive is a subject that acts.
 _SUBJECT_AFTER = re.compile(
@@ -134,26 +108,9 @@ _SUBJECT_AFTER = re.compile(
 # camera zoom, the football club, the toy block ...). They veto the weaker evidence, so
 # they are words a story about the company itself rarely needs ("pay", "camera",
 # "pandemic" and "terminal" are not among them).
-_SENSE_CUES = _words(
-    """
-    fruit fruits orchard orchards pie pies cider recipe recipes harvest growers bake baking
-    variant variants river rivers wetlands floodplain floodplains wildlife mangroves silt
-    sediment archery archer archers arrow arrows bullseye beach beaches seashell seashells
-    crab crabs turtle snail oyster oysters hull bash telephoto photography chess lego
-    striker strikers midfielder goalkeeper stadium league club referee premiership derby
-    calculus equation greek alphabet
-    """
-)
+_SENSE_CUES = word_set("ordinary_sense_cues")
 _SCORE = re.compile(r"(?<![\d.,$-])\d{1,2}[-–]\d{1,2}(?![\d%-])")  # "beat Arsenal 2-1"
-_STOP_CAPS = _words(
-    """
-    the a an at in on of for to from by with and or but as after before when while if
-    this that these those its his her their our we you they it i he she analysts
-    shoppers why how what where who new more most some all both yes no not only also
-    said says monday tuesday wednesday thursday friday saturday sunday today yesterday
-    last next
-    """
-)
+_STOP_CAPS = word_set("stop_caps")
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9&'’.\-]*")
 _SENTENCE_END = re.compile(r"[.!?:;]\s+|\n+")
 

@@ -15,3 +15,9 @@ DATA = Path(__file__).with_name("data")
 def word_list(name: str) -> tuple[str, ...]:
     lines = (DATA / f"{name}.txt").read_text(encoding="utf-8").splitlines()
     return tuple(w for w in (line.split("#", 1)[0].strip() for line in lines) if w)
+
+
+@cache
+def word_set(name: str) -> frozenset[str]:
+    """Every whitespace-separated word of the list, for lists of single words."""
+    return frozenset(w for entry in word_list(name) for w in entry.split())

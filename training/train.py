@@ -42,6 +42,7 @@ CODE = [
         corpus.ROOT / "core" / f
         for f in ("event_model.py", "event_cues.py", "mention_model.py", "matching.py", "embed.py")
     ),
+    *sorted((corpus.ROOT / "core" / "data").glob("*.txt")),  # word lists the features read
 ]
 
 
