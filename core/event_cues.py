@@ -17,6 +17,7 @@ import re
 from functools import cached_property
 
 from tipsheet.core.records import EVENT_TYPES
+from tipsheet.core.wordlists import word_pattern
 
 LOGGER = logging.getLogger(__name__)
 
@@ -32,10 +33,8 @@ _EXEC = (
     r"|(?:senior\s+|executive\s+)?vice\s+president|head\s+of\s+\w+|board\s+of\s+directors"
     r"|(?:its|the)\s+board|director|chief\s+merch\w*)"
 )
-_ORG_OBJ = (
-    r"(?:company|firm|startup|start-up|business|unit|division|maker|provider|retailer|rival|"
-    r"competitor|operator|subsidiary|stake|assets|brand|chain|group|developer|supplier|lender|bank)"
-)
+# What a deal buys: a company, by any of its names, or a part of one.
+_ORG_OBJ = r"(?:" + word_pattern("company_nouns") + r"|unit|division|stake|assets)"
 
 _SPORTS = re.compile(
     r"\b(?:striker|midfielder|defender|goalkeeper|winger|quarterback|pitcher|shortstop|"

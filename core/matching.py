@@ -27,7 +27,7 @@ from wordfreq import zipf_frequency
 
 from tipsheet.core.config import Company
 from tipsheet.core.records import Mention
-from tipsheet.core.wordlists import word_set
+from tipsheet.core.wordlists import word_pattern, word_set
 
 LOGGER = logging.getLogger(__name__)
 
@@ -82,11 +82,14 @@ _MOVES_AFTER = re.compile(
     r"\s+(?:as\s+much\s+as\s+|nearly\s+|almost\s+|about\s+|more\s+than\s+)?\$?\d",
     re.IGNORECASE,
 )
+# Beside the company nouns, what describes one in an apposition: its trade or its standing.
+_DESCRIBED_AS = (
+    r"(?:" + word_pattern("company_nouns") + r"|airline|carrier|insurer|producer|platform"
+    r"|conglomerate|giant|major|owner|parent)"
+)
 # "Delta, the Atlanta-based carrier," / "Gap, which owns Old Navy,": what the name is.
 _APPOSITIVE_AFTER = re.compile(
-    r"^,\s+(?:(?:the|a|an)\s+(?:[\w$.-]+\s+){0,4}?(?:company|firm|retailer|airline|carrier"
-    r"|bank|maker|giant|group|owner|operator|chain|major|conglomerate|startup|platform"
-    r"|provider|insurer|lender|producer|supplier|developer|parent|brand|business)\b"
+    r"^,\s+(?:(?:the|a|an)\s+(?:[\w$.-]+\s+){0,4}?" + _DESCRIBED_AS + r"\b"
     r"|which\s+(?:owns|operates|makes|sells|runs|employs|reported|said|announced)\b)",
     re.IGNORECASE,
 )

@@ -5,6 +5,7 @@ One entry per line; a '#' starts a comment. Read once per process, like the mode
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -21,3 +22,10 @@ def word_list(name: str) -> tuple[str, ...]:
 def word_set(name: str) -> frozenset[str]:
     """Every whitespace-separated word of the list, for lists of single words."""
     return frozenset(w for entry in word_list(name) for w in entry.split())
+
+
+def word_pattern(name: str) -> str:
+    """The list's words as one regex alternation (longest first, so no word stops at its
+    prefix), for lists that feed a larger pattern."""
+    words = sorted(word_set(name), key=lambda w: (-len(w), w))
+    return "(?:" + "|".join(re.escape(w) for w in words) + ")"

@@ -238,11 +238,13 @@ class LocalServer:
 
     Bound when made, so base and url() work before the server is started."""
 
-    def __init__(self, routes: dict[str, Route] | None = None, host: str = FALLBACK_ADDRESS):
+    def __init__(
+        self, routes: dict[str, Route] | None = None, host: str = FALLBACK_ADDRESS, port: int = 0
+    ):
         self.routes: dict[str, Route] = dict(routes or {})
         self.hits: Counter[str] = Counter()
         self.requests: list[tuple[str, dict[str, str]]] = []
-        self._web = LocalWeb({host: _routes_handler(self)}, first_address=host)
+        self._web = LocalWeb({host: _routes_handler(self)}, first_address=host, port=port)
         self._web.bind()
         self.base = self._web.url_map[host]
         self.host = host

@@ -39,6 +39,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".cache" / "evals"
 AS_OF = date(2026, 11, 20)  # the day every article is stored as of
 CACHE_INPUTS = ("connectors", "storage", "flows")  # code whose change means a new run
+# A stored article's id hashes its URL, port included, and the ranking breaks exact ties by
+# id: on any free port, each new real run fitted other weights from the same texts.
+REAL_RUN_PORT = 48630
 
 
 @dataclass
@@ -172,7 +175,13 @@ def real_run(name: str, corpus_path: Path, fresh: bool = False) -> Stored:
         if workdir.exists():
             shutil.rmtree(workdir)
         workdir.mkdir(parents=True)
-        server = LocalServer()
+        try:
+            server = LocalServer(port=REAL_RUN_PORT)
+        except OSError as exc:
+            raise SystemExit(
+                f"{name}: cannot serve the real run on 127.0.0.1:{REAL_RUN_PORT} "
+                f"({exc.strerror}): is another `make train` or `make eval` running?"
+            ) from None
         for d in data["docs"]:
             server.routes[_path(d)] = Response(
                 _page(d), headers={"Content-Type": "text/html; charset=utf-8"}
