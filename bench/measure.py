@@ -97,6 +97,37 @@ def extract_alone(files: list[Path], urls: list[str], workers: int, bare: bool) 
     return Extraction(what, len(files), extracted, wall, workers, used.own + used.children)
 
 
+SIDE_BY_SIDE_PAGES = 300
+
+
+@dataclass
+class SideBySide:
+    pages: int
+    article_s: float  # CPU-seconds per page, extract_article
+    bare_s: float  # the same, bare trafilatura.extract
+
+    @property
+    def ratio(self) -> float:
+        return self.article_s / self.bare_s
+
+
+def side_by_side(files: list[Path], urls: list[str]) -> SideBySide:
+    """CPU time per page of extract_article and of bare trafilatura.extract, in this process,
+    page by page in turn: both see the same load and caches, and neither pays a pool's
+    start-up. One warm-up page each first (imports, the language model)."""
+    now = datetime.now(UTC)
+    bodies = [(_read(f), u) for f, u in zip(files, urls, strict=True)]
+    _article(*bodies[0], now), _bare(*bodies[0], now)
+    spent = {_article: 0.0, _bare: 0.0}
+    for i, (body, url) in enumerate(bodies):
+        # alternate which goes first, so neither always finds the other's warm caches
+        for fn in (_article, _bare) if i % 2 == 0 else (_bare, _article):
+            t = time.process_time()
+            fn(body, url, now)
+            spent[fn] += time.process_time() - t
+    return SideBySide(len(bodies), spent[_article] / len(bodies), spent[_bare] / len(bodies))
+
+
 def peak_rss_mb() -> tuple[float, float]:
     """(this process, largest waited-for child) peak RSS in MB, from getrusage ru_maxrss."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
