@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from urllib.parse import quote
 
+from tipsheet.core.dates import as_date
 from tipsheet.core.records import Posting, Source
 
 LOGGER = logging.getLogger(__name__)
@@ -86,23 +87,13 @@ def _text(value) -> str | None:
 
 def to_date(value) -> date | None:
     """An ISO date or datetime string, or epoch milliseconds (Lever), as a date."""
-    if value is None or value == "":
-        return None
     if isinstance(value, int | float) and not isinstance(value, bool):
         try:
             return datetime.fromtimestamp(value / 1000, tz=UTC).date()
         except (OverflowError, OSError, ValueError):
             return None
     if isinstance(value, str):
-        s = value.strip()
-        try:
-            return datetime.fromisoformat(s.replace("Z", "+00:00")).date()
-        except ValueError:
-            pass
-        try:
-            return date.fromisoformat(s[:10])
-        except ValueError:
-            return None
+        return as_date(value.strip())  # the calendar day as written, offset or "Z" aside
     return None
 
 
