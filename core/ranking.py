@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -48,6 +49,15 @@ class Inputs:
     # article id -> stored lead vector (tipsheet.core.profile.lead_vectors); a candidate
     # without one is embedded here
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    # article ids -> their texts, for candidates read without them (storage.reads.candidates);
+    # None: each candidate carries its own "text"
+    texts: Callable[[list[str]], dict[str, str | None]] | None = None
+
+    def texts_of(self, article_ids: list[str]) -> dict[str, str | None]:
+        if self.texts is not None:
+            return self.texts(article_ids)
+        wanted = set(article_ids)
+        return {c["article_id"]: c["text"] for c in self.candidates if c["article_id"] in wanted}
 
 
 @dataclass(frozen=True)
@@ -85,17 +95,21 @@ def _primary_event(events: list[dict], company_id: str) -> dict | None:
     return max(about or events, key=lambda e: e.get("confidence") or 0, default=None)
 
 
-def _names_company(text: str, names: list[str]) -> bool:
-    return any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text or "") for n in names if n)
+def _name_patterns(names: list[str]) -> list[re.Pattern]:
+    return [re.compile(rf"(?<!\w){re.escape(n)}(?!\w)") for n in names if n]
 
 
-def relation_of(relation: str, event: dict | None, own_names: list[str], title: str) -> str:
+def _names_company(text: str, patterns: list[re.Pattern]) -> bool:
+    return any(p.search(text or "") for p in patterns)
+
+
+def relation_of(relation: str, event: dict | None, own: list[re.Pattern], title: str) -> str:
     """Who an event is about decides the relation: when the main event names the manager's
     own company as a party ("Greengage selects Fennimore" for a Fennimore manager), the
-    item is own-company news, whoever else it names."""
+    item is own-company news, whoever else it names. own: its names (_name_patterns)."""
     if relation == "own" or event is None:
         return relation
-    if _names_company(event.get("evidence") or "", own_names) or _names_company(title, own_names):
+    if _names_company(event.get("evidence") or "", own) or _names_company(title, own):
         return "own"
     return relation
 
@@ -106,12 +120,16 @@ def score_candidates(
     as_of: date,
     inputs: Inputs,
     weights: Weights | None = None,
+    every_feature: bool = True,
 ) -> list[dict]:
-    """Score every (article, company) pair, keep the best per story, best first."""
+    """Score every (article, company) pair, keep the best per story, best first.
+
+    every_feature: count each row's interests even when their weight is zero, as training
+    needs; a digest skips them then (no score depends on them) and reads no text for them."""
     weights = weights or default_weights()
     relations = cfg.relations(manager)
     own = cfg.companies[manager.company]
-    own_names = [*own.names]
+    own_names = _name_patterns([*own.names])
     blocked = inputs.shared | {f.article_id for f in inputs.feedback if not f.useful}
     blocked_stories = {c["story_id"] for c in inputs.candidates if c["article_id"] in blocked} | {
         f.story_id for f in inputs.feedback if not f.useful
@@ -124,9 +142,11 @@ def score_candidates(
     ]
     first = {c["article_id"]: c for c in rows}
     ids = list(first)
-    vecs = _vectors([first[i] for i in ids], inputs.vectors)
+    vecs = _vectors([first[i] for i in ids], inputs)
     sims = dict(zip(ids, similarities(profile_text(cfg, manager), vecs), strict=True))
     adjust = feedback_adjustments(inputs.feedback, ids, vecs)
+    count_interests = every_feature or weights.weights.get("interests", 0.0) != 0.0
+    texts = inputs.texts_of(ids) if count_interests else {}
     best: dict[str, dict] = {}
     for c in rows:
         event = _primary_event(c["events"], c["company_id"])
@@ -140,8 +160,12 @@ def score_candidates(
             in_title=bool(c["in_title"]),
             mention_count=c["mention_count"] or 1,
             profile=sims[c["article_id"]],
-            interests_hits=interests_hits(
-                f"{c['title'] or ''}\n{c['text'] or ''}", manager.interests
+            interests_hits=(
+                interests_hits(
+                    f"{c['title'] or ''}\n{texts[c['article_id']] or ''}", manager.interests
+                )
+                if count_interests
+                else None
             ),
             coverage=c["coverage"],
         )
@@ -172,10 +196,18 @@ def score_candidates(
     return sorted(best.values(), key=_order)
 
 
-def _vectors(rows: list[dict], stored: dict[str, np.ndarray]) -> np.ndarray:
+def _vectors(rows: list[dict], inputs: Inputs) -> np.ndarray:
     """One lead vector per row, in order: the stored one, else embedded now."""
+    stored = inputs.vectors
     missing = [r for r in rows if r["article_id"] not in stored]
-    made = dict(zip([r["article_id"] for r in missing], lead_vectors(missing), strict=True))
+    texts = inputs.texts_of([r["article_id"] for r in missing]) if missing else {}
+    made = dict(
+        zip(
+            [r["article_id"] for r in missing],
+            lead_vectors([{**r, "text": texts[r["article_id"]]} for r in missing]),
+            strict=True,
+        )
+    )
     if not rows:
         return np.zeros((0, 0), dtype=np.float32)
     return np.vstack([stored.get(r["article_id"], made.get(r["article_id"])) for r in rows])
@@ -197,13 +229,13 @@ def shown_rows(rows: list[dict]) -> list[dict]:
     return worth + [r for r in rows if not r["worth_call"]][:MAX_OTHER]
 
 
-def _item(row: dict, manager: Manager, tz: str) -> DigestItem:
+def _item(row: dict, manager: Manager, tz: str, text: str | None) -> DigestItem:
     """The item as the digest shows it; a talking point for each item worth a call."""
     event_type = row["event"]["event_type"] if row["event"] else None
     point = ""
     if row["worth_call"]:
         names = [row["company_name"]]
-        point = talking_points(row["text"] or row["summary"] or "", names, event_type)
+        point = talking_points(text or row["summary"] or "", names, event_type)
     return DigestItem(
         item_id=row["article_id"][:8],
         article_id=row["article_id"],
@@ -278,17 +310,17 @@ def build_digest(
     tz = cfg.settings.timezone
     # Only the shown items are made and kept: the rest would cost a row each, night after
     # night, and novelty counts what a manager was shown (storage.reads.listed_before).
-    rows = shown_rows(score_candidates(cfg, manager, as_of, inputs, weights))
-    items = _distinct_lines([_item(r, manager, tz) for r in rows])
+    rows = shown_rows(score_candidates(cfg, manager, as_of, inputs, weights, every_feature=False))
+    dated = [(n, n.get("published_day") or local_date(n["published_at"], tz)) for n in inputs.news]
+    # Signals never report news from before the rejection (find_signals: since), so their
+    # texts are not read.
+    dated = [(n, day) for n, day in dated if day is None or day > manager.rejected_on]
+    texts = inputs.texts_of(
+        [r["article_id"] for r in rows if r["worth_call"]] + [n["article_id"] for n, _ in dated]
+    )
+    items = _distinct_lines([_item(r, manager, tz, texts.get(r["article_id"])) for r in rows])
     news = [
-        (
-            n["article_id"],
-            n["title"],
-            n["text"],
-            n["url"],
-            n.get("published_day") or local_date(n["published_at"], tz),
-        )
-        for n in inputs.news
+        (n["article_id"], n["title"], texts[n["article_id"]], n["url"], day) for n, day in dated
     ]
     signals = find_signals(manager, inputs.postings, news, as_of)
     # Only a signal seen since the last contact justifies calling early: one seen before

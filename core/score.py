@@ -100,7 +100,8 @@ class Features:
     in_title: bool
     mention_count: int
     profile: float
-    interests_hits: int
+    # None: not counted, their weight being zero (a digest's ranking: no score depends on it)
+    interests_hits: int | None
     coverage: int
 
     def vector(self) -> dict[str, float]:
@@ -112,7 +113,7 @@ class Features:
         v["in_title"] = float(self.in_title)
         v["mentions"] = math.log1p(max(0, self.mention_count)) / math.log(10)
         v["profile"] = float(self.profile)
-        v["interests"] = float(min(max(0, self.interests_hits), 3))
+        v["interests"] = float(min(max(0, self.interests_hits or 0), 3))
         v["coverage"] = math.log(max(1, self.coverage))
         return v
 

@@ -11,8 +11,11 @@ import logging
 import os
 import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+
+import numpy as np
 
 from tipsheet.core import ranking
 from tipsheet.core.config import Config, Manager
@@ -55,8 +58,9 @@ def write_digests(
         failing = [s for s in reads.source_status(con) if s["active"] and s["failing_runs"] >= 2]
         unread = reads.nothing_read_on(con, as_of)
         notice = nothing_read_notice(*unread) if unread else None
+        pool = Pool.read(con, cfg, as_of)
         for manager in cfg.managers:
-            inputs = ranking_inputs(con, cfg, manager, as_of)
+            inputs = ranking_inputs(con, cfg, manager, as_of, pool)
             built = ranking.build_digest(
                 cfg, manager, as_of, inputs, _failing_for(cfg, manager, failing), notice=notice
             )
@@ -191,11 +195,44 @@ def manager_trends(con, cfg: Config, manager, as_of: date) -> list:
     return trends_for(relations, names, daily, as_of)
 
 
-def ranking_inputs(con, cfg: Config, manager, as_of: date) -> ranking.Inputs:
+@dataclass(frozen=True)
+class Pool:
+    """The candidates of every manager, read once: the managers' companies overlap (each
+    one's rivals are another's own), and each read scans the whole lookback window."""
+
+    candidates: list[dict]
+    vectors: dict[str, np.ndarray]
+
+    @classmethod
+    def read(cls, con, cfg: Config, as_of: date) -> Pool:
+        companies = sorted({c for m in cfg.managers for c in cfg.relations(m)})
+        since = reads.recent_window(as_of, cfg.settings.lookback_days)
+        rows = reads.candidates(con, companies, since)
+        return cls(
+            rows, reads.lead_vectors(con, list(dict.fromkeys(r["article_id"] for r in rows)))
+        )
+
+    def of(self, companies) -> tuple[list[dict], dict[str, np.ndarray]]:
+        """What reads.candidates and reads.lead_vectors return for these companies."""
+        rows = [r for r in self.candidates if r["company_id"] in companies]
+        ids = {r["article_id"] for r in rows}
+        return rows, {i: v for i, v in self.vectors.items() if i in ids}
+
+
+def ranking_inputs(
+    con, cfg: Config, manager, as_of: date, pool: Pool | None = None
+) -> ranking.Inputs:
+    """pool: the candidates read for every manager (Pool.read); by default this manager's
+    alone are read. Texts are read when ranking asks for them (ranking.Inputs.texts)."""
     relations = cfg.relations(manager)
-    since = reads.recent_window(as_of, cfg.settings.lookback_days)
-    candidates = reads.candidates(con, list(relations), since)
-    ids = list(dict.fromkeys(c["article_id"] for c in candidates))
+    if pool is None:
+        since = reads.recent_window(as_of, cfg.settings.lookback_days)
+        candidates = reads.candidates(con, list(relations), since)
+        ids = list(dict.fromkeys(c["article_id"] for c in candidates))
+        vectors = reads.lead_vectors(con, ids)
+    else:
+        candidates, vectors = pool.of(relations)
+        ids = list(dict.fromkeys(c["article_id"] for c in candidates))
     # The stories ranking asks about (its keys) and the articles new_since looks up.
     keys = {c["story_id"] or c["article_id"] for c in candidates} | set(ids)
     return ranking.Inputs(
@@ -207,7 +244,8 @@ def ranking_inputs(con, cfg: Config, manager, as_of: date) -> ranking.Inputs:
         # The manager's own company is among its relations: its news is in the candidates.
         news=[c for c in candidates if c["company_id"] == manager.company],
         feedback=reads.feedback(con, manager.id),
-        vectors=reads.lead_vectors(con, ids),
+        vectors=vectors,
+        texts=lambda article_ids: reads.article_texts(con, article_ids),
     )
 
 

@@ -104,7 +104,10 @@ def unkeyed_stories(con, since: datetime) -> list[tuple[str, str]]:
 
 
 def candidates(con, company_ids: list[str], since: datetime) -> list[dict]:
-    """Recent articles that mention any of these companies, one row per (article, company)."""
+    """Recent articles that mention any of these companies, one row per (article, company).
+
+    Without their text (article_texts reads it): a digest reads the text of a few of its
+    thousands of candidates, and reading every one cost more than all the rest."""
     if not company_ids:
         return []
     # Three reads merged here rather than one join: joined to the mentions, DuckDB read the
@@ -116,7 +119,7 @@ def candidates(con, company_ids: list[str], since: datetime) -> list[dict]:
         r["article_id"]: r
         for r in _dicts(
             con.execute(
-                "SELECT id AS article_id, url, title, text, summary, published_at, "
+                "SELECT id AS article_id, url, title, summary, published_at, "
                 "published_day, fetched_at, site_name, language, origin, story_id "
                 f"FROM articles WHERE {recent} AND id IN ({mentioned})",
                 [since, company_ids],
@@ -154,6 +157,24 @@ def candidates(con, company_ids: list[str], since: datetime) -> list[dict]:
     for r in rows:
         r["events"] = events.get(r["article_id"], [])
     return rows
+
+
+def article_texts(con, article_ids) -> dict[str, str | None]:
+    """article id -> its stored text, for these articles."""
+    ids = sorted(set(article_ids))
+    out: dict[str, str | None] = {}
+    # Ids written into the query, a chunk at a time: DuckDB then looks each up in the
+    # primary key's index, where a joined list of ids made it read the whole text column.
+    for i in range(0, len(ids), TEXT_CHUNK):
+        chunk = ids[i : i + TEXT_CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        out.update(
+            con.execute(f"SELECT id, text FROM articles WHERE id IN ({marks})", chunk).fetchall()
+        )
+    return out
+
+
+TEXT_CHUNK = 1000
 
 
 def _story_coverage(con, story_ids: list[str]) -> dict[str, int]:
