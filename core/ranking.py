@@ -30,6 +30,7 @@ from tipsheet.core.score import (
     default_weights,
     interests_hits,
     score_item,
+    score_rank,
 )
 from tipsheet.core.signals import Signal, find_signals, has_strong_signal, strongest
 from tipsheet.core.talking_points import talking_points
@@ -120,16 +121,41 @@ def score_candidates(
     as_of: date,
     inputs: Inputs,
     weights: Weights | None = None,
-    every_feature: bool = True,
 ) -> list[dict]:
-    """Score every (article, company) pair, keep the best per story, best first.
+    """Score every (article, company) pair, keep the best per story, best first."""
+    weights = weights or default_weights()
+    ranked = _ranked(cfg, manager, as_of, inputs, weights, every_feature=True)
+    return [_row(cfg, manager, r) for r in ranked]
+
+
+@dataclass(slots=True)
+class _Ranked:
+    """A story's best row, ranked: its row made whole (_row) only if it is returned or shown."""
+
+    order: tuple  # _order's
+    candidate: dict
+    event: dict | None
+    scoring: tuple  # score_item's arguments
+
+    @property
+    def worth_call(self) -> bool:
+        return self.order[0] == -1
+
+
+def _ranked(
+    cfg: Config,
+    manager: Manager,
+    as_of: date,
+    inputs: Inputs,
+    weights: Weights,
+    every_feature: bool,
+) -> list[_Ranked]:
+    """Each story's best row, best first.
 
     every_feature: count each row's interests even when their weight is zero, as training
     needs; a digest skips them then (no score depends on them) and reads no text for them."""
-    weights = weights or default_weights()
     relations = cfg.relations(manager)
-    own = cfg.companies[manager.company]
-    own_names = _name_patterns([*own.names])
+    own_names = _name_patterns([*cfg.companies[manager.company].names])
     blocked = inputs.shared | {f.article_id for f in inputs.feedback if not f.useful}
     blocked_stories = {c["story_id"] for c in inputs.candidates if c["article_id"] in blocked} | {
         f.story_id for f in inputs.feedback if not f.useful
@@ -147,7 +173,7 @@ def score_candidates(
     adjust = feedback_adjustments(inputs.feedback, ids, vecs)
     count_interests = every_feature or weights.weights.get("interests", 0.0) != 0.0
     texts = inputs.texts_of(ids) if count_interests else {}
-    best: dict[str, dict] = {}
+    best: dict[str, _Ranked] = {}
     for c in rows:
         event = _primary_event(c["events"], c["company_id"])
         relation = relation_of(
@@ -170,30 +196,38 @@ def score_candidates(
             coverage=c["coverage"],
         )
         key = c["story_id"] or c["article_id"]
-        breakdown = score_item(
+        scoring = (
             features,
             weights,
-            published_at=c.get("published_day") or c["published_at"] or c["fetched_at"],
-            as_of=as_of,
-            listed_before=inputs.listed_before.get(key, 0),
-            feedback=adjust.get(c["article_id"], 0.0),
+            c.get("published_day") or c["published_at"] or c["fetched_at"],
+            as_of,
+            inputs.listed_before.get(key, 0),
+            adjust.get(c["article_id"], 0.0),
         )
-        company_id = manager.company if relation == "own" else c["company_id"]
-        row = {
-            **c,
-            "company_id": company_id,
-            "relation": relation,
-            "event": event,
-            "features": features,
-            "breakdown": breakdown,
-            "worth_call": breakdown.worth_call,
-            "company_name": cfg.companies[company_id].name,
-            "own_name": own.name,
-        }
+        worth, total = score_rank(*scoring)
+        order = _order(worth, total, relation, c["article_id"])
         current = best.get(key)
-        if current is None or _order(row) < _order(current):
-            best[key] = row
-    return sorted(best.values(), key=_order)
+        if current is None or order < current.order:
+            best[key] = _Ranked(order, c, event, scoring)
+    return sorted(best.values(), key=lambda r: r.order)
+
+
+def _row(cfg: Config, manager: Manager, ranked: _Ranked) -> dict:
+    """The ranked row with its score's breakdown."""
+    c, features = ranked.candidate, ranked.scoring[0]
+    breakdown = score_item(*ranked.scoring)
+    company_id = manager.company if features.relation == "own" else c["company_id"]
+    return {
+        **c,
+        "company_id": company_id,
+        "relation": features.relation,
+        "event": ranked.event,
+        "features": features,
+        "breakdown": breakdown,
+        "worth_call": breakdown.worth_call,
+        "company_name": cfg.companies[company_id].name,
+        "own_name": cfg.companies[manager.company].name,
+    }
 
 
 def _vectors(rows: list[dict], inputs: Inputs) -> np.ndarray:
@@ -213,20 +247,16 @@ def _vectors(rows: list[dict], inputs: Inputs) -> np.ndarray:
     return np.vstack([stored.get(r["article_id"], made.get(r["article_id"])) for r in rows])
 
 
-def _order(row: dict) -> tuple:
-    return (
-        -row["worth_call"],
-        -row["breakdown"].total,
-        RELATION_ORDER.get(row["relation"], 9),
-        row["article_id"],
-    )
+def _order(worth: bool, total: float, relation: str, article_id: str) -> tuple:
+    """Best first: worth a call, then the score, the closer relation, the article id."""
+    return (-worth, -total, RELATION_ORDER.get(relation, 9), article_id)
 
 
-def shown_rows(rows: list[dict]) -> list[dict]:
+def shown_rows(rows: list[_Ranked]) -> list[_Ranked]:
     """The ranked rows a digest shows, in rank order: the first MAX_WORTH worth a call, then
     the first MAX_OTHER others (ranking orders every item worth a call first)."""
-    worth = [r for r in rows if r["worth_call"]][:MAX_WORTH]
-    return worth + [r for r in rows if not r["worth_call"]][:MAX_OTHER]
+    worth = [r for r in rows if r.worth_call][:MAX_WORTH]
+    return worth + [r for r in rows if not r.worth_call][:MAX_OTHER]
 
 
 def _item(row: dict, manager: Manager, tz: str, text: str | None) -> DigestItem:
@@ -310,7 +340,9 @@ def build_digest(
     tz = cfg.settings.timezone
     # Only the shown items are made and kept: the rest would cost a row each, night after
     # night, and novelty counts what a manager was shown (storage.reads.listed_before).
-    rows = shown_rows(score_candidates(cfg, manager, as_of, inputs, weights, every_feature=False))
+    weights = weights or default_weights()
+    ranked = _ranked(cfg, manager, as_of, inputs, weights, every_feature=False)
+    rows = [_row(cfg, manager, r) for r in shown_rows(ranked)]
     dated = [(n, n.get("published_day") or local_date(n["published_at"], tz)) for n in inputs.news]
     # Signals never report news from before the rejection (find_signals: since), so their
     # texts are not read.
