@@ -203,10 +203,13 @@ def lead_vectors(con, article_ids: list[str]) -> dict[str, np.ndarray]:
     if not article_ids:
         return {}
     _joined_ids(con, "_vector_ids", article_ids)
+    join = "FROM article_vectors v JOIN _vector_ids i ON i.id = v.article_id"
     try:
+        # The rows' span first: joined alone, DuckDB read every stored vector before keeping
+        # these, and recent articles' vectors lie together, at the table's end.
+        first, last = con.execute(f"SELECT min(v.rowid), max(v.rowid) {join}").fetchone()
         table = con.execute(
-            "SELECT v.article_id, v.vec FROM article_vectors v "
-            "JOIN _vector_ids i ON i.id = v.article_id"
+            f"SELECT v.article_id, v.vec {join} WHERE v.rowid BETWEEN ? AND ?", [first, last]
         ).to_arrow_table()
     finally:
         con.unregister("_vector_ids")
