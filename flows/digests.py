@@ -7,8 +7,10 @@ configured: re-rendering three markdown files should not wait for an ephemeral A
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import threading
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ import numpy as np
 from tipsheet.core import ranking
 from tipsheet.core.config import Config, Manager
 from tipsheet.core.digest import IndexRow, render_index
+from tipsheet.core.embed import embed
 from tipsheet.core.errors import DigestWriteError, NothingStored
 from tipsheet.core.faults import checkpoint
 from tipsheet.core.html_digest import (
@@ -28,6 +31,7 @@ from tipsheet.core.html_digest import (
     render_digest_html,
     render_index_html,
 )
+from tipsheet.core.profile import profile_text
 from tipsheet.core.reminders import Reminder, render_ics
 from tipsheet.core.trends import trends_for, week_starts
 from tipsheet.flows.progress import report
@@ -58,7 +62,9 @@ def write_digests(
         failing = [s for s in reads.source_status(con) if s["active"] and s["failing_runs"] >= 2]
         unread = reads.nothing_read_on(con, as_of)
         notice = nothing_read_notice(*unread) if unread else None
+        loading = _load_embedding_model(cfg)
         pool = Pool.read(con, cfg, as_of)
+        loading.join()
         for manager in cfg.managers:
             inputs = ranking_inputs(con, cfg, manager, as_of, pool)
             built = ranking.build_digest(
@@ -109,6 +115,20 @@ def write_digests(
     except OSError as exc:
         raise DigestWriteError(f"{out_dir}: cannot write the index: {_reason(exc)}") from None
     return paths
+
+
+def _load_embedding_model(cfg: Config) -> threading.Thread:
+    """Start loading the embedding model that ranking needs for each manager's profile: it
+    loads (a third of a second, mostly holding the GIL) while DuckDB reads the candidates,
+    which releases it. Should it fail, ranking meets the same error where it embeds."""
+
+    def load() -> None:
+        with contextlib.suppress(Exception):
+            embed([profile_text(cfg, m) for m in cfg.managers[:1]])
+
+    thread = threading.Thread(target=load, name="embedding-model", daemon=True)
+    thread.start()
+    return thread
 
 
 def require_database(path: Path) -> None:
