@@ -92,6 +92,8 @@ class Built:
 
 def _primary_event(events: list[dict], company_id: str) -> dict | None:
     """The article's main event: each stored row is one, the most confident first."""
+    if not events:
+        return None
     about = [e for e in events if e.get("company_id") == company_id]
     return max(about or events, key=lambda e: e.get("confidence") or 0, default=None)
 

@@ -73,6 +73,7 @@ _SLICES = {
 }
 assert all(FEATURES[_SLICES[n]] == keys for n, keys in FACTORS.items())
 _AT = {k: i for i, k in enumerate(FEATURES)}
+_LN10 = math.log(10)
 _RELATION_AT = {r: _AT[f"rel_{r}"] for r in CALL_RELATIONS}
 _EVENT_AT = {t: _AT[f"ev_{t}"] for t in EVENT_TYPES}
 
@@ -130,7 +131,7 @@ class Features:
         if self.event_type in _EVENT_AT:
             v[_EVENT_AT[self.event_type]] = float(self.event_confidence)
         v[_AT["in_title"]] = float(self.in_title)
-        v[_AT["mentions"]] = math.log1p(max(0, self.mention_count)) / math.log(10)
+        v[_AT["mentions"]] = math.log1p(max(0, self.mention_count)) / _LN10
         v[_AT["profile"]] = float(self.profile)
         v[_AT["interests"]] = float(min(max(0, self.interests_hits or 0), 3))
         v[_AT["coverage"]] = math.log(max(1, self.coverage))
