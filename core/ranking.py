@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -29,6 +30,7 @@ from tipsheet.core.score import (
     default_weights,
     interests_hits,
     score_item,
+    score_rank,
 )
 from tipsheet.core.signals import Signal, find_signals, has_strong_signal, strongest
 from tipsheet.core.talking_points import talking_points
@@ -48,6 +50,15 @@ class Inputs:
     # article id -> stored lead vector (tipsheet.core.profile.lead_vectors); a candidate
     # without one is embedded here
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    # article ids -> their texts, for candidates read without them (storage.reads.candidates);
+    # None: each candidate carries its own "text"
+    texts: Callable[[list[str]], dict[str, str | None]] | None = None
+
+    def texts_of(self, article_ids: list[str]) -> dict[str, str | None]:
+        if self.texts is not None:
+            return self.texts(article_ids)
+        wanted = set(article_ids)
+        return {c["article_id"]: c["text"] for c in self.candidates if c["article_id"] in wanted}
 
 
 @dataclass(frozen=True)
@@ -81,21 +92,27 @@ class Built:
 
 def _primary_event(events: list[dict], company_id: str) -> dict | None:
     """The article's main event: each stored row is one, the most confident first."""
+    if not events:
+        return None
     about = [e for e in events if e.get("company_id") == company_id]
     return max(about or events, key=lambda e: e.get("confidence") or 0, default=None)
 
 
-def _names_company(text: str, names: list[str]) -> bool:
-    return any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text or "") for n in names if n)
+def _name_patterns(names: list[str]) -> list[re.Pattern]:
+    return [re.compile(rf"(?<!\w){re.escape(n)}(?!\w)") for n in names if n]
 
 
-def relation_of(relation: str, event: dict | None, own_names: list[str], title: str) -> str:
+def _names_company(text: str, patterns: list[re.Pattern]) -> bool:
+    return any(p.search(text or "") for p in patterns)
+
+
+def relation_of(relation: str, event: dict | None, own: list[re.Pattern], title: str) -> str:
     """Who an event is about decides the relation: when the main event names the manager's
     own company as a party ("Greengage selects Fennimore" for a Fennimore manager), the
-    item is own-company news, whoever else it names."""
+    item is own-company news, whoever else it names. own: its names (_name_patterns)."""
     if relation == "own" or event is None:
         return relation
-    if _names_company(event.get("evidence") or "", own_names) or _names_company(title, own_names):
+    if _names_company(event.get("evidence") or "", own) or _names_company(title, own):
         return "own"
     return relation
 
@@ -109,9 +126,38 @@ def score_candidates(
 ) -> list[dict]:
     """Score every (article, company) pair, keep the best per story, best first."""
     weights = weights or default_weights()
+    ranked = _ranked(cfg, manager, as_of, inputs, weights, every_feature=True)
+    return [_row(cfg, manager, r) for r in ranked]
+
+
+@dataclass(slots=True)
+class _Ranked:
+    """A story's best row, ranked: its row made whole (_row) only if it is returned or shown."""
+
+    order: tuple  # _order's
+    candidate: dict
+    event: dict | None
+    scoring: tuple  # score_item's arguments
+
+    @property
+    def worth_call(self) -> bool:
+        return self.order[0] == -1
+
+
+def _ranked(
+    cfg: Config,
+    manager: Manager,
+    as_of: date,
+    inputs: Inputs,
+    weights: Weights,
+    every_feature: bool,
+) -> list[_Ranked]:
+    """Each story's best row, best first.
+
+    every_feature: count each row's interests even when their weight is zero, as training
+    needs; a digest skips them then (no score depends on them) and reads no text for them."""
     relations = cfg.relations(manager)
-    own = cfg.companies[manager.company]
-    own_names = [*own.names]
+    own_names = _name_patterns([*cfg.companies[manager.company].names])
     blocked = inputs.shared | {f.article_id for f in inputs.feedback if not f.useful}
     blocked_stories = {c["story_id"] for c in inputs.candidates if c["article_id"] in blocked} | {
         f.story_id for f in inputs.feedback if not f.useful
@@ -124,10 +170,12 @@ def score_candidates(
     ]
     first = {c["article_id"]: c for c in rows}
     ids = list(first)
-    vecs = _vectors([first[i] for i in ids], inputs.vectors)
+    vecs = _vectors([first[i] for i in ids], inputs)
     sims = dict(zip(ids, similarities(profile_text(cfg, manager), vecs), strict=True))
     adjust = feedback_adjustments(inputs.feedback, ids, vecs)
-    best: dict[str, dict] = {}
+    count_interests = every_feature or weights.weights.get("interests", 0.0) != 0.0
+    texts = inputs.texts_of(ids) if count_interests else {}
+    best: dict[str, _Ranked] = {}
     for c in rows:
         event = _primary_event(c["events"], c["company_id"])
         relation = relation_of(
@@ -140,70 +188,86 @@ def score_candidates(
             in_title=bool(c["in_title"]),
             mention_count=c["mention_count"] or 1,
             profile=sims[c["article_id"]],
-            interests_hits=interests_hits(
-                f"{c['title'] or ''}\n{c['text'] or ''}", manager.interests
+            interests_hits=(
+                interests_hits(
+                    f"{c['title'] or ''}\n{texts[c['article_id']] or ''}", manager.interests
+                )
+                if count_interests
+                else None
             ),
             coverage=c["coverage"],
         )
         key = c["story_id"] or c["article_id"]
-        breakdown = score_item(
+        scoring = (
             features,
             weights,
-            published_at=c.get("published_day") or c["published_at"] or c["fetched_at"],
-            as_of=as_of,
-            listed_before=inputs.listed_before.get(key, 0),
-            feedback=adjust.get(c["article_id"], 0.0),
+            c.get("published_day") or c["published_at"] or c["fetched_at"],
+            as_of,
+            inputs.listed_before.get(key, 0),
+            adjust.get(c["article_id"], 0.0),
         )
-        company_id = manager.company if relation == "own" else c["company_id"]
-        row = {
-            **c,
-            "company_id": company_id,
-            "relation": relation,
-            "event": event,
-            "features": features,
-            "breakdown": breakdown,
-            "worth_call": breakdown.worth_call,
-            "company_name": cfg.companies[company_id].name,
-            "own_name": own.name,
-        }
+        worth, total = score_rank(*scoring)
+        order = _order(worth, total, relation, c["article_id"])
         current = best.get(key)
-        if current is None or _order(row) < _order(current):
-            best[key] = row
-    return sorted(best.values(), key=_order)
+        if current is None or order < current.order:
+            best[key] = _Ranked(order, c, event, scoring)
+    return sorted(best.values(), key=lambda r: r.order)
 
 
-def _vectors(rows: list[dict], stored: dict[str, np.ndarray]) -> np.ndarray:
+def _row(cfg: Config, manager: Manager, ranked: _Ranked) -> dict:
+    """The ranked row with its score's breakdown."""
+    c, features = ranked.candidate, ranked.scoring[0]
+    breakdown = score_item(*ranked.scoring)
+    company_id = manager.company if features.relation == "own" else c["company_id"]
+    return {
+        **c,
+        "company_id": company_id,
+        "relation": features.relation,
+        "event": ranked.event,
+        "features": features,
+        "breakdown": breakdown,
+        "worth_call": breakdown.worth_call,
+        "company_name": cfg.companies[company_id].name,
+        "own_name": cfg.companies[manager.company].name,
+    }
+
+
+def _vectors(rows: list[dict], inputs: Inputs) -> np.ndarray:
     """One lead vector per row, in order: the stored one, else embedded now."""
+    stored = inputs.vectors
     missing = [r for r in rows if r["article_id"] not in stored]
-    made = dict(zip([r["article_id"] for r in missing], lead_vectors(missing), strict=True))
+    texts = inputs.texts_of([r["article_id"] for r in missing]) if missing else {}
+    made = dict(
+        zip(
+            [r["article_id"] for r in missing],
+            lead_vectors([{**r, "text": texts[r["article_id"]]} for r in missing]),
+            strict=True,
+        )
+    )
     if not rows:
         return np.zeros((0, 0), dtype=np.float32)
     return np.vstack([stored.get(r["article_id"], made.get(r["article_id"])) for r in rows])
 
 
-def _order(row: dict) -> tuple:
-    return (
-        -row["worth_call"],
-        -row["breakdown"].total,
-        RELATION_ORDER.get(row["relation"], 9),
-        row["article_id"],
-    )
+def _order(worth: bool, total: float, relation: str, article_id: str) -> tuple:
+    """Best first: worth a call, then the score, the closer relation, the article id."""
+    return (-worth, -total, RELATION_ORDER.get(relation, 9), article_id)
 
 
-def shown_rows(rows: list[dict]) -> list[dict]:
+def shown_rows(rows: list[_Ranked]) -> list[_Ranked]:
     """The ranked rows a digest shows, in rank order: the first MAX_WORTH worth a call, then
     the first MAX_OTHER others (ranking orders every item worth a call first)."""
-    worth = [r for r in rows if r["worth_call"]][:MAX_WORTH]
-    return worth + [r for r in rows if not r["worth_call"]][:MAX_OTHER]
+    worth = [r for r in rows if r.worth_call][:MAX_WORTH]
+    return worth + [r for r in rows if not r.worth_call][:MAX_OTHER]
 
 
-def _item(row: dict, manager: Manager, tz: str) -> DigestItem:
+def _item(row: dict, manager: Manager, tz: str, text: str | None) -> DigestItem:
     """The item as the digest shows it; a talking point for each item worth a call."""
     event_type = row["event"]["event_type"] if row["event"] else None
     point = ""
     if row["worth_call"]:
         names = [row["company_name"]]
-        point = talking_points(row["text"] or row["summary"] or "", names, event_type)
+        point = talking_points(text or row["summary"] or "", names, event_type)
     return DigestItem(
         item_id=row["article_id"][:8],
         article_id=row["article_id"],
@@ -278,17 +342,19 @@ def build_digest(
     tz = cfg.settings.timezone
     # Only the shown items are made and kept: the rest would cost a row each, night after
     # night, and novelty counts what a manager was shown (storage.reads.listed_before).
-    rows = shown_rows(score_candidates(cfg, manager, as_of, inputs, weights))
-    items = _distinct_lines([_item(r, manager, tz) for r in rows])
+    weights = weights or default_weights()
+    ranked = _ranked(cfg, manager, as_of, inputs, weights, every_feature=False)
+    rows = [_row(cfg, manager, r) for r in shown_rows(ranked)]
+    dated = [(n, n.get("published_day") or local_date(n["published_at"], tz)) for n in inputs.news]
+    # Signals never report news from before the rejection (find_signals: since), so their
+    # texts are not read.
+    dated = [(n, day) for n, day in dated if day is None or day > manager.rejected_on]
+    texts = inputs.texts_of(
+        [r["article_id"] for r in rows if r["worth_call"]] + [n["article_id"] for n, _ in dated]
+    )
+    items = _distinct_lines([_item(r, manager, tz, texts.get(r["article_id"])) for r in rows])
     news = [
-        (
-            n["article_id"],
-            n["title"],
-            n["text"],
-            n["url"],
-            n.get("published_day") or local_date(n["published_at"], tz),
-        )
-        for n in inputs.news
+        (n["article_id"], n["title"], texts[n["article_id"]], n["url"], day) for n, day in dated
     ]
     signals = find_signals(manager, inputs.postings, news, as_of)
     # Only a signal seen since the last contact justifies calling early: one seen before

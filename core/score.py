@@ -35,7 +35,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from tipsheet.core.dates import as_date
@@ -65,6 +65,17 @@ FACTORS = {
     "interests": ("interests",),
     "coverage": ("coverage",),
 }
+# Each factor's features as a slice of FEATURES: they follow its order, so a factor's sum
+# adds the same terms in the same order as a sum over its names would.
+_SLICES = {
+    name: slice(FEATURES.index(keys[0]), FEATURES.index(keys[0]) + len(keys))
+    for name, keys in FACTORS.items()
+}
+assert all(FEATURES[_SLICES[n]] == keys for n, keys in FACTORS.items())
+_AT = {k: i for i, k in enumerate(FEATURES)}
+_LN10 = math.log(10)
+_RELATION_AT = {r: _AT[f"rel_{r}"] for r in CALL_RELATIONS}
+_EVENT_AT = {t: _AT[f"ev_{t}"] for t in EVENT_TYPES}
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,11 @@ class Weights:
         d = json.loads(text)
         return cls(float(d["bias"]), dict(d["weights"]), float(d["threshold"]), d.get("meta", {}))
 
+    @cached_property
+    def in_order(self) -> tuple[float, ...]:
+        """One weight per feature, in the order of FEATURES (0 for a missing one)."""
+        return tuple(self.weights.get(k, 0.0) for k in FEATURES)
+
 
 @cache
 def default_weights() -> Weights:
@@ -100,20 +116,25 @@ class Features:
     in_title: bool
     mention_count: int
     profile: float
-    interests_hits: int
+    # None: not counted, their weight being zero (a digest's ranking: no score depends on it)
+    interests_hits: int | None
     coverage: int
 
     def vector(self) -> dict[str, float]:
-        v = dict.fromkeys(FEATURES, 0.0)
-        if self.relation in CALL_RELATIONS:
-            v[f"rel_{self.relation}"] = 1.0
-        if self.event_type in EVENT_TYPES:
-            v[f"ev_{self.event_type}"] = float(self.event_confidence)
-        v["in_title"] = float(self.in_title)
-        v["mentions"] = math.log1p(max(0, self.mention_count)) / math.log(10)
-        v["profile"] = float(self.profile)
-        v["interests"] = float(min(max(0, self.interests_hits), 3))
-        v["coverage"] = math.log(max(1, self.coverage))
+        return dict(zip(FEATURES, self.values(), strict=True))
+
+    def values(self) -> list[float]:
+        """The feature values in the order of FEATURES."""
+        v = [0.0] * len(FEATURES)
+        if self.relation in _RELATION_AT:
+            v[_RELATION_AT[self.relation]] = 1.0
+        if self.event_type in _EVENT_AT:
+            v[_EVENT_AT[self.event_type]] = float(self.event_confidence)
+        v[_AT["in_title"]] = float(self.in_title)
+        v[_AT["mentions"]] = math.log1p(max(0, self.mention_count)) / _LN10
+        v[_AT["profile"]] = float(self.profile)
+        v[_AT["interests"]] = float(min(max(0, self.interests_hits or 0), 3))
+        v[_AT["coverage"]] = math.log(max(1, self.coverage))
         return v
 
 
@@ -158,27 +179,47 @@ def score_item(
     """Score one (article, company) item for one manager; see the module docstring.
 
     feedback: the manager's adjustment to the log-odds for items like this one."""
-    v = f.vector()
-    factors = {
-        name: math.exp(sum(weights.weights.get(k, 0.0) * v[k] for k in keys))
-        for name, keys in FACTORS.items()
-    }
-    logit = weights.bias + sum(weights.weights.get(k, 0.0) * v[k] for k in FEATURES) + feedback
-    prob = 1 / (1 + math.exp(-logit))
-    rec = recency(published_at, as_of)
-    nov = 1 / (1 + max(0, listed_before))
-    worth = f.relation in CALL_RELATIONS and f.event_type is not None and prob >= weights.threshold
+    terms, prob, rec, nov, worth = _score(f, weights, published_at, as_of, listed_before, feedback)
+    factors = {name: math.exp(sum(terms[at])) for name, at in _SLICES.items()}
     return ScoreBreakdown(
         factors={k: round(x, 4) for k, x in factors.items()},
         probability=round(prob, 4),
         recency=round(rec, 4),
         novelty=round(nov, 4),
         feedback=round(math.exp(feedback), 4),
-        total=round(100 * prob * rec * nov, 3),
+        total=_total(prob, rec, nov),
         relation_name=f.relation,
         event_type=f.event_type,
         worth_call=worth,
     )
+
+
+def score_rank(
+    f: Features,
+    weights: Weights,
+    published_at: date | datetime | None,
+    as_of: date | datetime,
+    listed_before: int = 0,
+    feedback: float = 0.0,
+) -> tuple[bool, float]:
+    """(worth_call, total) of score_item's breakdown, without its factors: what ranking
+    thousands of items needs, the factors being read for the few shown."""
+    _, prob, rec, nov, worth = _score(f, weights, published_at, as_of, listed_before, feedback)
+    return worth, _total(prob, rec, nov)
+
+
+def _score(f, weights, published_at, as_of, listed_before, feedback):
+    terms = [w * x for w, x in zip(weights.in_order, f.values(), strict=True)]
+    logit = weights.bias + sum(terms) + feedback
+    prob = 1 / (1 + math.exp(-logit))
+    rec = recency(published_at, as_of)
+    nov = 1 / (1 + max(0, listed_before))
+    worth = f.relation in CALL_RELATIONS and f.event_type is not None and prob >= weights.threshold
+    return terms, prob, rec, nov, worth
+
+
+def _total(prob: float, rec: float, nov: float) -> float:
+    return round(100 * prob * rec * nov, 3)
 
 
 def interests_hits(text: str, interests: list[str]) -> int:

@@ -7,16 +7,22 @@ configured: re-rendering three markdown files should not wait for an ephemeral A
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import threading
 import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+
+import numpy as np
 
 from tipsheet.core import ranking
 from tipsheet.core.config import Config, Manager
 from tipsheet.core.digest import IndexRow, render_index
+from tipsheet.core.embed import embed
 from tipsheet.core.errors import DigestWriteError, NothingStored
 from tipsheet.core.faults import checkpoint
 from tipsheet.core.html_digest import (
@@ -25,6 +31,7 @@ from tipsheet.core.html_digest import (
     render_digest_html,
     render_index_html,
 )
+from tipsheet.core.profile import profile_text
 from tipsheet.core.reminders import Reminder, render_ics
 from tipsheet.core.trends import trends_for, week_starts
 from tipsheet.flows.progress import report
@@ -55,8 +62,11 @@ def write_digests(
         failing = [s for s in reads.source_status(con) if s["active"] and s["failing_runs"] >= 2]
         unread = reads.nothing_read_on(con, as_of)
         notice = nothing_read_notice(*unread) if unread else None
+        loading = _load_embedding_model(cfg)
+        pool = Pool.read(con, cfg, as_of)
+        loading.join()
         for manager in cfg.managers:
-            inputs = ranking_inputs(con, cfg, manager, as_of)
+            inputs = ranking_inputs(con, cfg, manager, as_of, pool)
             built = ranking.build_digest(
                 cfg, manager, as_of, inputs, _failing_for(cfg, manager, failing), notice=notice
             )
@@ -107,6 +117,20 @@ def write_digests(
     return paths
 
 
+def _load_embedding_model(cfg: Config) -> threading.Thread:
+    """Start loading the embedding model that ranking needs for each manager's profile: it
+    loads (a third of a second, mostly holding the GIL) while DuckDB reads the candidates,
+    which releases it. Should it fail, ranking meets the same error where it embeds."""
+
+    def load() -> None:
+        with contextlib.suppress(Exception):
+            embed([profile_text(cfg, m) for m in cfg.managers[:1]])
+
+    thread = threading.Thread(target=load, name="embedding-model", daemon=True)
+    thread.start()
+    return thread
+
+
 def require_database(path: Path) -> None:
     """Re-rendering reads what runs stored: with no database there is nothing to render,
     and nothing is created."""
@@ -115,9 +139,13 @@ def require_database(path: Path) -> None:
 
 
 def rerender(cfg: Config, as_of: date) -> list[str]:
-    """`tipsheet digest` without Prefect: the same writing, under the run lock."""
+    """`tipsheet digest` without Prefect: the same writing, under the run lock.
+
+    Its few rows wait in the write-ahead log for the next night's checkpoint: checkpointing
+    here rewrote the last row group of each table written (storage.db.connect), a quarter
+    of a second on a year's history."""
     with run_lock(Path(cfg.settings.database)):
-        return write_digests(cfg, as_of)
+        return write_digests(cfg, as_of, checkpoint_on_close=False)
 
 
 def nothing_read_notice(failed: int, total: int) -> str:
@@ -191,11 +219,44 @@ def manager_trends(con, cfg: Config, manager, as_of: date) -> list:
     return trends_for(relations, names, daily, as_of)
 
 
-def ranking_inputs(con, cfg: Config, manager, as_of: date) -> ranking.Inputs:
+@dataclass(frozen=True)
+class Pool:
+    """The candidates of every manager, read once: the managers' companies overlap (each
+    one's rivals are another's own), and each read scans the whole lookback window."""
+
+    candidates: list[dict]
+    vectors: dict[str, np.ndarray]
+
+    @classmethod
+    def read(cls, con, cfg: Config, as_of: date) -> Pool:
+        companies = sorted({c for m in cfg.managers for c in cfg.relations(m)})
+        since = reads.recent_window(as_of, cfg.settings.lookback_days)
+        rows = reads.candidates(con, companies, since)
+        return cls(
+            rows, reads.lead_vectors(con, list(dict.fromkeys(r["article_id"] for r in rows)))
+        )
+
+    def of(self, companies) -> tuple[list[dict], dict[str, np.ndarray]]:
+        """What reads.candidates and reads.lead_vectors return for these companies."""
+        rows = [r for r in self.candidates if r["company_id"] in companies]
+        ids = {r["article_id"] for r in rows}
+        return rows, {i: v for i, v in self.vectors.items() if i in ids}
+
+
+def ranking_inputs(
+    con, cfg: Config, manager, as_of: date, pool: Pool | None = None
+) -> ranking.Inputs:
+    """pool: the candidates read for every manager (Pool.read); by default this manager's
+    alone are read. Texts are read when ranking asks for them (ranking.Inputs.texts)."""
     relations = cfg.relations(manager)
-    since = reads.recent_window(as_of, cfg.settings.lookback_days)
-    candidates = reads.candidates(con, list(relations), since)
-    ids = list(dict.fromkeys(c["article_id"] for c in candidates))
+    if pool is None:
+        since = reads.recent_window(as_of, cfg.settings.lookback_days)
+        candidates = reads.candidates(con, list(relations), since)
+        ids = list(dict.fromkeys(c["article_id"] for c in candidates))
+        vectors = reads.lead_vectors(con, ids)
+    else:
+        candidates, vectors = pool.of(relations)
+        ids = list(dict.fromkeys(c["article_id"] for c in candidates))
     # The stories ranking asks about (its keys) and the articles new_since looks up.
     keys = {c["story_id"] or c["article_id"] for c in candidates} | set(ids)
     return ranking.Inputs(
@@ -207,7 +268,8 @@ def ranking_inputs(con, cfg: Config, manager, as_of: date) -> ranking.Inputs:
         # The manager's own company is among its relations: its news is in the candidates.
         news=[c for c in candidates if c["company_id"] == manager.company],
         feedback=reads.feedback(con, manager.id),
-        vectors=reads.lead_vectors(con, ids),
+        vectors=vectors,
+        texts=lambda article_ids: reads.article_texts(con, article_ids),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from tipsheet.core.config import Config
+from tipsheet.core.profile import lead_vectors
 from tipsheet.core.ranking import Inputs, build_digest, score_candidates
 from tipsheet.core.records import Judgement
 from tipsheet.core.score import FEATURES, Weights
@@ -121,3 +122,52 @@ def test_lines_are_distinct_and_message_waits_when_too_soon():
     whys = [i.why for i in built.items if i.worth_call]
     assert len(whys) == 3 and len(set(whys)) == 3
     assert built.status.too_soon and "next week" not in built.markdown
+
+
+def _without_text(rows):
+    return [{k: v for k, v in r.items() if k != "text"} for r in rows]
+
+
+def test_a_digest_reads_the_texts_of_its_shown_items_and_news_only():
+    rows = [
+        row(f"a{i}", "quarry", f"Quarry Systems deal number {i}", "partnership") for i in range(30)
+    ]
+    rows += [row("n1", "fennimore", "Fennimore hires 40 product managers", "expansion")]
+    for r in rows:
+        r["text"] = f"{r['title']}. More about it, in the cloud."
+    asked: list[str] = []
+
+    def texts(ids):
+        asked.extend(ids)
+        return {r["article_id"]: r["text"] for r in rows if r["article_id"] in ids}
+
+    news = [r for r in rows if r["company_id"] == "fennimore"]
+    # Stored vectors for all but one: that one's text is read to embed it.
+    stored = dict(zip([r["article_id"] for r in rows], lead_vectors(rows), strict=True))
+    del stored["a7"]
+    full = build_digest(CFG, CFG.managers[0], TODAY, inputs(rows, news=news), [], weights=W)
+    lean = build_digest(
+        CFG,
+        CFG.managers[0],
+        TODAY,
+        inputs(_without_text(rows), news=_without_text(news), texts=texts, vectors=stored),
+        [],
+        weights=W,
+    )
+    assert lean.markdown == full.markdown
+    assert [x.breakdown for x in lean.listed] == [x.breakdown for x in full.listed]
+    shown = {x.item.article_id for x in lean.listed if x.item.worth_call}
+    assert set(asked) == shown | {"n1", "a7"} and len(asked) < len(rows)
+
+
+def test_interests_are_counted_for_training_and_wherever_they_weigh():
+    a = row("a1", "quarry", "Quarry Systems moves to the cloud", "partnership")
+    a["text"] = "Quarry Systems moves its platform to the cloud."
+    manager = CFG.managers[0].model_copy(update={"interests": ["cloud"]})
+    weighed = Weights(bias=W.bias, weights={**W.weights, "interests": 0.5})
+    [trained] = score_candidates(CFG, manager, TODAY, inputs([a]), W)
+    assert trained["features"].interests_hits == 1
+    [plain] = build_digest(CFG, manager, TODAY, inputs([a]), [], weights=W).listed
+    [heavier] = build_digest(CFG, manager, TODAY, inputs([a]), [], weights=weighed).listed
+    assert heavier.breakdown.factors["interests"] > 1.0 == plain.breakdown.factors["interests"]
+    assert heavier.breakdown.total > plain.breakdown.total

@@ -92,3 +92,12 @@ def test_talking_points_are_whole_sentences_of_one_paragraph():
     assert tp.startswith("Northwind Logistics and Bramblewood Foods today announced")
     assert "won them" not in tp  # from another paragraph, and a fragment of a quotation
     assert tp.count('"') % 2 == 0
+
+
+def test_the_rank_is_the_breakdowns_worth_and_total():
+    from tipsheet.core.score import score_rank
+
+    for kw in ({}, {"relation": "industry"}, {"profile": -0.7, "mention_count": 9}):
+        for args in ((TODAY, TODAY), (date(2026, 11, 1), TODAY, 2, -0.5)):
+            b = score_item(f(**kw), W, *args)
+            assert score_rank(f(**kw), W, *args) == (b.worth_call, b.total)

@@ -302,3 +302,43 @@ def test_snapshot_copy_is_the_same_bytes_clone_or_not(tmp_path):
     target = tmp_path / "b.duckdb"
     clone_or_copy(source, target)
     assert target.read_bytes() == source.read_bytes()
+
+
+def test_candidates_come_without_texts_which_are_read_by_id(fresh_db, cfg):
+    con, _ = fresh_db
+    source = cfg.sources()[0]
+    writes.sync_config(con, cfg)
+    arts = [_article(1, source.id), _article(2, source.id)]
+    arts[1].id, arts[1].text = "a'2", "O'Brien's text"  # a quote in an id is no SQL
+    writes.save_source_results(con, 1, [_result(source, arts)], date(2026, 11, 2))
+    mentions = [Mention(a.id, c, 1, True, "", "Contoso") for a in arts for c in ("contoso", "x")]
+    writes.save_analysis(con, AnalysisResult([a.id for a in arts], mentions, [], {}))
+    since = datetime(2026, 10, 1, tzinfo=UTC)
+    rows = reads.candidates(con, ["contoso", "x"], since)
+    assert rows and all("text" not in r for r in rows)
+    assert reads.article_texts(con, ["a001", "a'2", "missing"]) == {
+        "a001": arts[0].text,
+        "a'2": "O'Brien's text",
+    }
+    # What flows.digests.Pool relies on: the rows read for many companies, kept for some,
+    # are the rows read for those alone.
+    assert [r for r in rows if r["company_id"] == "contoso"] == reads.candidates(
+        con, ["contoso"], since
+    )
+
+
+def test_lead_vectors_are_the_stored_ones_of_the_ids_asked(fresh_db, cfg):
+    import numpy as np
+
+    con, _ = fresh_db
+    source = cfg.sources()[0]
+    writes.sync_config(con, cfg)
+    arts = [_article(n, source.id) for n in range(1, 5)]
+    writes.save_source_results(con, 1, [_result(source, arts)], date(2026, 11, 2))
+    vecs = {a.id: np.full(256, n, dtype=np.float32) for n, a in enumerate(arts)}
+    with writes.transaction(con):
+        writes._save_vectors(con, vecs)
+    got = reads.lead_vectors(con, ["a002", "a004", "missing"])
+    assert sorted(got) == ["a002", "a004"]
+    assert all((got[i] == vecs[i]).all() for i in got)
+    assert reads.lead_vectors(con, ["missing"]) == {}
