@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from tipsheet.core.markdown import inline, link, quote_block
+from tipsheet.core.records import Event
 
 EVENT_LABELS = {
     "funding": "funding round",
@@ -108,7 +109,7 @@ def why_it_matters(
     own_company: str,
     company: str,
     relation: str,
-    event: dict | None,
+    event: Event | None,
 ) -> str:
     """What happened (the event, with the amount and the other party where the evidence
     states them) and how it links to this manager's role."""
@@ -117,13 +118,13 @@ def why_it_matters(
     role = f"{possessive(first)} work as {manager_role}"
     if event is None:
         return f"{company} ({who}) is in the news; worth knowing for {role}."
-    label = EVENT_LABELS.get(event["event_type"], event["event_type"])
-    evidence = event.get("evidence") or ""
+    label = EVENT_LABELS.get(event.event_type, event.event_type)
+    evidence = event.evidence or ""
     details = [d for d in (amount(evidence), _party(evidence, company, own_company)) if d]
     what = f"{label} ({', '.join(details)})" if details else label
     subject = company if relation != "own" else own_company
     line = f"{subject}, {who}: {what}. " if relation != "own" else f"{subject}: {what}. "
-    angle = EVENT_ANGLE.get(event["event_type"], "")
+    angle = EVENT_ANGLE.get(event.event_type, "")
     return f"{line}{angle[0].upper() + angle[1:]}, which bears on {role}." if angle else line
 
 

@@ -22,6 +22,7 @@ from tipsheet.core.digest import (
     suggested_message,
 )
 from tipsheet.core.markdown import safe_url
+from tipsheet.core.records import Candidate
 from tipsheet.core.trends import Trend, plural, trend_svg
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'"
@@ -233,14 +234,14 @@ def render_digest_html(
 
 
 def new_since(
-    items: list[DigestItem], candidates: list[dict], listed_before: dict[str, int]
+    items: list[DigestItem], candidates: list[Candidate], listed_before: dict[str, int]
 ) -> set[str]:
     """Article ids of the items whose story no earlier digest listed.
 
     By story, not by article: when another article of a story already shown becomes its
     representative, the news is not new.
     """
-    story = {c["article_id"]: c.get("story_id") or c["article_id"] for c in candidates}
+    story = {c.article_id: c.story_id or c.article_id for c in candidates}
     shown = {story.get(a, a) for a in listed_before}
     return {i.article_id for i in items if story.get(i.article_id, i.article_id) not in shown}
 

@@ -9,11 +9,21 @@ of the score.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 
 from tipsheet.core.config import Config, Manager
 from tipsheet.core.embed import embed
 from tipsheet.core.event_cues import lead, paragraphs
+
+
+class Lead(Protocol):
+    """What an embedding reads of an article (records.ArticleText, records.Candidate)."""
+
+    title: str | None
+    text: str | None
+    summary: str | None
 
 
 def profile_text(cfg: Config, manager: Manager) -> str:
@@ -30,11 +40,11 @@ def article_text(title: str | None, text: str | None) -> str:
     return " ".join([title or "", *lead(paragraphs(text or ""))])
 
 
-def lead_vectors(articles: list[dict]) -> np.ndarray:
-    """The embedding of each article's headline and lede (rows with `title`, `text` and
-    `summary`): what the profile and feedback similarities compare. An embedding does not
-    depend on the texts embedded with it, so it is computed once and stored."""
-    return embed([article_text(a["title"], a["text"] or a["summary"]) for a in articles])
+def lead_vectors(articles: list[Lead]) -> np.ndarray:
+    """The embedding of each article's headline and lede: what the profile and feedback
+    similarities compare. An embedding does not depend on the texts embedded with it, so it
+    is computed once and stored."""
+    return embed([article_text(a.title, a.text or a.summary) for a in articles])
 
 
 def similarities(profile: str, vecs: np.ndarray) -> list[float]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -22,7 +22,7 @@ from tipsheet.core.digest import (
 )
 from tipsheet.core.feedback import feedback_adjustments
 from tipsheet.core.profile import lead_vectors, profile_text, similarities
-from tipsheet.core.records import Judgement, Posting
+from tipsheet.core.records import Candidate, Event, Judgement, Posting
 from tipsheet.core.score import (
     Features,
     ScoreBreakdown,
@@ -40,25 +40,25 @@ RELATION_ORDER = {"competitor": 0, "customer": 1, "own": 2, "industry": 3}
 
 @dataclass
 class Inputs:
-    candidates: list[dict]  # one row per (article, company), with its events
+    candidates: list[Candidate]  # one per (article, company), with its events
     last_contact: date | None
     shared: set[str]  # article ids already shared with this manager
     listed_before: dict[str, int]  # story (or article) id -> earlier digests that listed it
     postings: list[Posting] = field(default_factory=list)
-    news: list[dict] = field(default_factory=list)  # articles about the manager's company
+    news: list[Candidate] = field(default_factory=list)  # about the manager's company
     feedback: list[Judgement] = field(default_factory=list)  # the manager's judged items
     # article id -> stored lead vector (tipsheet.core.profile.lead_vectors); a candidate
     # without one is embedded here
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
     # article ids -> their texts, for candidates read without them (storage.reads.candidates);
-    # None: each candidate carries its own "text"
+    # None: each candidate carries its own text
     texts: Callable[[list[str]], dict[str, str | None]] | None = None
 
     def texts_of(self, article_ids: list[str]) -> dict[str, str | None]:
         if self.texts is not None:
             return self.texts(article_ids)
         wanted = set(article_ids)
-        return {c["article_id"]: c["text"] for c in self.candidates if c["article_id"] in wanted}
+        return {c.article_id: c.text for c in self.candidates if c.article_id in wanted}
 
 
 @dataclass(frozen=True)
@@ -90,12 +90,12 @@ class Built:
         return worth[0].title if worth else None
 
 
-def _primary_event(events: list[dict], company_id: str) -> dict | None:
+def _primary_event(events: tuple[Event, ...], company_id: str) -> Event | None:
     """The article's main event: each stored row is one, the most confident first."""
     if not events:
         return None
-    about = [e for e in events if e.get("company_id") == company_id]
-    return max(about or events, key=lambda e: e.get("confidence") or 0, default=None)
+    about = [e for e in events if e.company_id == company_id]
+    return max(about or events, key=lambda e: e.confidence or 0, default=None)
 
 
 def _name_patterns(names: list[str]) -> list[re.Pattern]:
@@ -106,13 +106,13 @@ def _names_company(text: str, patterns: list[re.Pattern]) -> bool:
     return any(p.search(text or "") for p in patterns)
 
 
-def relation_of(relation: str, event: dict | None, own: list[re.Pattern], title: str) -> str:
+def relation_of(relation: str, event: Event | None, own: list[re.Pattern], title: str) -> str:
     """Who an event is about decides the relation: when the main event names the manager's
     own company as a party ("Greengage selects Fennimore" for a Fennimore manager), the
     item is own-company news, whoever else it names. own: its names (_name_patterns)."""
     if relation == "own" or event is None:
         return relation
-    if _names_company(event.get("evidence") or "", own) or _names_company(title, own):
+    if _names_company(event.evidence or "", own) or _names_company(title, own):
         return "own"
     return relation
 
@@ -123,7 +123,7 @@ def score_candidates(
     as_of: date,
     inputs: Inputs,
     weights: Weights | None = None,
-) -> list[dict]:
+) -> list[Scored]:
     """Score every (article, company) pair, keep the best per story, best first."""
     weights = weights or default_weights()
     ranked = _ranked(cfg, manager, as_of, inputs, weights, every_feature=True)
@@ -135,8 +135,8 @@ class _Ranked:
     """A story's best row, ranked: its row made whole (_row) only if it is returned or shown."""
 
     order: tuple  # _order's
-    candidate: dict
-    event: dict | None
+    candidate: Candidate
+    event: Event | None
     scoring: tuple  # score_item's arguments
 
     @property
@@ -159,16 +159,16 @@ def _ranked(
     relations = cfg.relations(manager)
     own_names = _name_patterns([*cfg.companies[manager.company].names])
     blocked = inputs.shared | {f.article_id for f in inputs.feedback if not f.useful}
-    blocked_stories = {c["story_id"] for c in inputs.candidates if c["article_id"] in blocked} | {
+    blocked_stories = {c.story_id for c in inputs.candidates if c.article_id in blocked} | {
         f.story_id for f in inputs.feedback if not f.useful
     }
     blocked_stories.discard(None)
     rows = [
         c
         for c in inputs.candidates
-        if c["article_id"] not in blocked and c["story_id"] not in blocked_stories
+        if c.article_id not in blocked and c.story_id not in blocked_stories
     ]
-    first = {c["article_id"]: c for c in rows}
+    first = {c.article_id: c for c in rows}
     ids = list(first)
     vecs = _vectors([first[i] for i in ids], inputs)
     sims = dict(zip(ids, similarities(profile_text(cfg, manager), vecs), strict=True))
@@ -177,76 +177,94 @@ def _ranked(
     texts = inputs.texts_of(ids) if count_interests else {}
     best: dict[str, _Ranked] = {}
     for c in rows:
-        event = _primary_event(c["events"], c["company_id"])
+        event = _primary_event(c.events, c.company_id)
         relation = relation_of(
-            relations.get(c["company_id"], "industry"), event, own_names, c["title"] or ""
+            relations.get(c.company_id, "industry"), event, own_names, c.title or ""
         )
         features = Features(
             relation=relation,
-            event_type=event["event_type"] if event else None,
-            event_confidence=(event.get("confidence") or 0.0) if event else 0.0,
-            in_title=bool(c["in_title"]),
-            mention_count=c["mention_count"] or 1,
-            profile=sims[c["article_id"]],
+            event_type=event.event_type if event else None,
+            event_confidence=(event.confidence or 0.0) if event else 0.0,
+            in_title=c.in_title,
+            mention_count=c.mention_count or 1,
+            profile=sims[c.article_id],
             interests_hits=(
-                interests_hits(
-                    f"{c['title'] or ''}\n{texts[c['article_id']] or ''}", manager.interests
-                )
+                interests_hits(f"{c.title or ''}\n{texts[c.article_id] or ''}", manager.interests)
                 if count_interests
                 else None
             ),
-            coverage=c["coverage"],
+            coverage=c.coverage,
         )
-        key = c["story_id"] or c["article_id"]
+        key = c.story_id or c.article_id
         scoring = (
             features,
             weights,
-            c.get("published_day") or c["published_at"] or c["fetched_at"],
+            c.when,
             as_of,
             inputs.listed_before.get(key, 0),
-            adjust.get(c["article_id"], 0.0),
+            adjust.get(c.article_id, 0.0),
         )
         worth, total = score_rank(*scoring)
-        order = _order(worth, total, relation, c["article_id"])
+        order = _order(worth, total, relation, c.article_id)
         current = best.get(key)
         if current is None or order < current.order:
             best[key] = _Ranked(order, c, event, scoring)
     return sorted(best.values(), key=lambda r: r.order)
 
 
-def _row(cfg: Config, manager: Manager, ranked: _Ranked) -> dict:
+@dataclass(frozen=True)
+class Scored:
+    """A story's best candidate, scored: what score_candidates returns and a digest shows."""
+
+    candidate: Candidate
+    company_id: str  # the manager's own company when the item is own-company news
+    relation: str
+    event: Event | None
+    features: Features
+    breakdown: ScoreBreakdown
+    company_name: str
+    own_name: str
+
+    @property
+    def article_id(self) -> str:
+        return self.candidate.article_id
+
+    @property
+    def worth_call(self) -> bool:
+        return self.breakdown.worth_call
+
+
+def _row(cfg: Config, manager: Manager, ranked: _Ranked) -> Scored:
     """The ranked row with its score's breakdown."""
     c, features = ranked.candidate, ranked.scoring[0]
-    breakdown = score_item(*ranked.scoring)
-    company_id = manager.company if features.relation == "own" else c["company_id"]
-    return {
-        **c,
-        "company_id": company_id,
-        "relation": features.relation,
-        "event": ranked.event,
-        "features": features,
-        "breakdown": breakdown,
-        "worth_call": breakdown.worth_call,
-        "company_name": cfg.companies[company_id].name,
-        "own_name": cfg.companies[manager.company].name,
-    }
+    company_id = manager.company if features.relation == "own" else c.company_id
+    return Scored(
+        candidate=c,
+        company_id=company_id,
+        relation=features.relation,
+        event=ranked.event,
+        features=features,
+        breakdown=score_item(*ranked.scoring),
+        company_name=cfg.companies[company_id].name,
+        own_name=cfg.companies[manager.company].name,
+    )
 
 
-def _vectors(rows: list[dict], inputs: Inputs) -> np.ndarray:
+def _vectors(rows: list[Candidate], inputs: Inputs) -> np.ndarray:
     """One lead vector per row, in order: the stored one, else embedded now."""
     stored = inputs.vectors
-    missing = [r for r in rows if r["article_id"] not in stored]
-    texts = inputs.texts_of([r["article_id"] for r in missing]) if missing else {}
+    missing = [r for r in rows if r.article_id not in stored]
+    texts = inputs.texts_of([r.article_id for r in missing]) if missing else {}
     made = dict(
         zip(
-            [r["article_id"] for r in missing],
-            lead_vectors([{**r, "text": texts[r["article_id"]]} for r in missing]),
+            [r.article_id for r in missing],
+            lead_vectors([replace(r, text=texts[r.article_id]) for r in missing]),
             strict=True,
         )
     )
     if not rows:
         return np.zeros((0, 0), dtype=np.float32)
-    return np.vstack([stored.get(r["article_id"], made.get(r["article_id"])) for r in rows])
+    return np.vstack([stored.get(r.article_id, made.get(r.article_id)) for r in rows])
 
 
 def _order(worth: bool, total: float, relation: str, article_id: str) -> tuple:
@@ -261,36 +279,31 @@ def shown_rows(rows: list[_Ranked]) -> list[_Ranked]:
     return worth + [r for r in rows if not r.worth_call][:MAX_OTHER]
 
 
-def _item(row: dict, manager: Manager, tz: str, text: str | None) -> DigestItem:
+def _item(row: Scored, manager: Manager, tz: str, text: str | None) -> DigestItem:
     """The item as the digest shows it; a talking point for each item worth a call."""
-    event_type = row["event"]["event_type"] if row["event"] else None
+    c = row.candidate
+    event_type = row.event.event_type if row.event else None
     point = ""
-    if row["worth_call"]:
-        names = [row["company_name"]]
-        point = talking_points(text or row["summary"] or "", names, event_type)
+    if row.worth_call:
+        point = talking_points(text or c.summary or "", [row.company_name], event_type)
     return DigestItem(
-        item_id=row["article_id"][:8],
-        article_id=row["article_id"],
-        title=row["title"],
-        url=row["url"],
-        company_name=row["company_name"],
-        relation=row["relation"],
+        item_id=c.article_id[:8],
+        article_id=c.article_id,
+        title=c.title,
+        url=c.url,
+        company_name=row.company_name,
+        relation=row.relation,
         event_type=event_type,
-        published=row.get("published_day") or local_date(row["published_at"], tz),
-        score=row["breakdown"].total,
-        worth_call=row["worth_call"],
-        site_name=row["site_name"],
-        coverage=row["coverage"],
+        published=c.published_day or local_date(c.published_at, tz),
+        score=row.breakdown.total,
+        worth_call=row.worth_call,
+        site_name=c.site_name,
+        coverage=c.coverage,
         why=why_it_matters(
-            manager.name,
-            manager.role,
-            row["own_name"],
-            row["company_name"],
-            row["relation"],
-            row["event"],
+            manager.name, manager.role, row.own_name, row.company_name, row.relation, row.event
         ),
         talking_point=point,
-        language=row["language"],
+        language=c.language,
     )
 
 
@@ -345,17 +358,15 @@ def build_digest(
     weights = weights or default_weights()
     ranked = _ranked(cfg, manager, as_of, inputs, weights, every_feature=False)
     rows = [_row(cfg, manager, r) for r in shown_rows(ranked)]
-    dated = [(n, n.get("published_day") or local_date(n["published_at"], tz)) for n in inputs.news]
+    dated = [(n, n.published_day or local_date(n.published_at, tz)) for n in inputs.news]
     # Signals never report news from before the rejection (find_signals: since), so their
     # texts are not read.
     dated = [(n, day) for n, day in dated if day is None or day > manager.rejected_on]
     texts = inputs.texts_of(
-        [r["article_id"] for r in rows if r["worth_call"]] + [n["article_id"] for n, _ in dated]
+        [r.article_id for r in rows if r.worth_call] + [n.article_id for n, _ in dated]
     )
-    items = _distinct_lines([_item(r, manager, tz, texts.get(r["article_id"])) for r in rows])
-    news = [
-        (n["article_id"], n["title"], texts[n["article_id"]], n["url"], day) for n, day in dated
-    ]
+    items = _distinct_lines([_item(r, manager, tz, texts.get(r.article_id)) for r in rows])
+    news = [(n.article_id, n.title, texts[n.article_id], n.url, day) for n, day in dated]
     signals = find_signals(manager, inputs.postings, news, as_of)
     # Only a signal seen since the last contact justifies calling early: one seen before
     # it was there to talk about on that call.
@@ -385,5 +396,5 @@ def build_digest(
         too_soon=status.too_soon,
         notice=notice,
     )
-    listed = [Listed(i, r["company_id"], r["breakdown"]) for r, i in zip(rows, items, strict=True)]
+    listed = [Listed(i, r.company_id, r.breakdown) for r, i in zip(rows, items, strict=True)]
     return Built(render_digest(page), listed, status, signals, page)

@@ -154,6 +154,38 @@ class Event:
     in_lead: bool = False  # stated in the headline or lede: the article's main event
 
 
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A recent stored article as one of a digest's candidates: one per (article, company
+    it mentions), with its events. Read without its text (storage.reads.article_texts reads
+    it when ranking asks), unless built with one."""
+
+    article_id: str
+    url: str
+    title: str | None
+    summary: str | None
+    published_at: datetime | None
+    published_day: date | None  # the page's own calendar day
+    fetched_at: datetime
+    site_name: str | None
+    language: str | None
+    origin: str
+    story_id: str | None
+    coverage: int  # how many sites carry its story
+    company_id: str
+    mention_count: int
+    in_title: bool
+    snippet: str | None = None
+    mention_confidence: float | None = None
+    events: tuple[Event, ...] = ()
+    text: str | None = None
+
+    @property
+    def when(self) -> date | datetime:
+        """The day it was published, else the moment, else when it was fetched."""
+        return self.published_day or self.published_at or self.fetched_at
+
+
 @dataclass
 class Posting:
     """A job posting seen on a board or a careers page."""

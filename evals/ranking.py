@@ -49,28 +49,27 @@ def evaluate(stored: Stored) -> dict:
         for scenario, judged in sorted(values.items()):
             weights = fitting.fit([r for r in rows if r.scenario != scenario])
             order = fitting.order(cfg, con, scenario, weights)
-            gains = [judged.get(r["article_id"], 0) for r in order]
+            gains = [judged.get(r.article_id, 0) for r in order]
             relevant = sum(1 for v in judged.values() if v >= 1)
             res = {
                 "relevant": relevant,
                 "p_at_5": sum(1 for g in gains[:5] if g >= 1) / 5,
                 "ndcg_at_10": round(ndcg(gains, list(judged.values())), 4),
-                "top5": [(r["title"], judged.get(r["article_id"], 0)) for r in order[:5]],
+                "top5": [(r.candidate.title, judged.get(r.article_id, 0)) for r in order[:5]],
             }
             first = {a for a in judged if _half(a) == 0}
             second = {a for a in judged if _half(a) == 1}
             before = fitting.order(cfg, con, scenario, weights, keep=second)
             for r in fitting.order(cfg, con, scenario, weights, keep=first)[:10]:
-                useful = judged.get(r["article_id"], 0) >= 1
+                useful = judged.get(r.article_id, 0) >= 1
                 writes.save_feedback(
-                    con, fitting.manager_id(scenario), r["article_id"], useful, "simulated"
+                    con, fitting.manager_id(scenario), r.article_id, useful, "simulated"
                 )
             after = fitting.order(cfg, con, scenario, weights, keep=second)
             con.execute("DELETE FROM feedback")
             res["second_half_p_at_5"] = {
-                "without_feedback": sum(judged.get(r["article_id"], 0) >= 1 for r in before[:5])
-                / 5,
-                "with_feedback": sum(judged.get(r["article_id"], 0) >= 1 for r in after[:5]) / 5,
+                "without_feedback": sum(judged.get(r.article_id, 0) >= 1 for r in before[:5]) / 5,
+                "with_feedback": sum(judged.get(r.article_id, 0) >= 1 for r in after[:5]) / 5,
             }
             per[scenario] = res
     finally:

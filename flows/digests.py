@@ -32,6 +32,7 @@ from tipsheet.core.html_digest import (
     render_index_html,
 )
 from tipsheet.core.profile import profile_text
+from tipsheet.core.records import Candidate
 from tipsheet.core.reminders import Reminder, render_ics
 from tipsheet.core.trends import trends_for, week_starts
 from tipsheet.flows.progress import report
@@ -224,7 +225,7 @@ class Pool:
     """The candidates of every manager, read once: the managers' companies overlap (each
     one's rivals are another's own), and each read scans the whole lookback window."""
 
-    candidates: list[dict]
+    candidates: list[Candidate]
     vectors: dict[str, np.ndarray]
 
     @classmethod
@@ -232,14 +233,12 @@ class Pool:
         companies = sorted({c for m in cfg.managers for c in cfg.relations(m)})
         since = reads.recent_window(as_of, cfg.settings.lookback_days)
         rows = reads.candidates(con, companies, since)
-        return cls(
-            rows, reads.lead_vectors(con, list(dict.fromkeys(r["article_id"] for r in rows)))
-        )
+        return cls(rows, reads.lead_vectors(con, list(dict.fromkeys(r.article_id for r in rows))))
 
-    def of(self, companies) -> tuple[list[dict], dict[str, np.ndarray]]:
+    def of(self, companies) -> tuple[list[Candidate], dict[str, np.ndarray]]:
         """What reads.candidates and reads.lead_vectors return for these companies."""
-        rows = [r for r in self.candidates if r["company_id"] in companies]
-        ids = {r["article_id"] for r in rows}
+        rows = [r for r in self.candidates if r.company_id in companies]
+        ids = {r.article_id for r in rows}
         return rows, {i: v for i, v in self.vectors.items() if i in ids}
 
 
@@ -252,13 +251,13 @@ def ranking_inputs(
     if pool is None:
         since = reads.recent_window(as_of, cfg.settings.lookback_days)
         candidates = reads.candidates(con, list(relations), since)
-        ids = list(dict.fromkeys(c["article_id"] for c in candidates))
+        ids = list(dict.fromkeys(c.article_id for c in candidates))
         vectors = reads.lead_vectors(con, ids)
     else:
         candidates, vectors = pool.of(relations)
-        ids = list(dict.fromkeys(c["article_id"] for c in candidates))
+        ids = list(dict.fromkeys(c.article_id for c in candidates))
     # The stories ranking asks about (its keys) and the articles new_since looks up.
-    keys = {c["story_id"] or c["article_id"] for c in candidates} | set(ids)
+    keys = {c.story_id or c.article_id for c in candidates} | set(ids)
     return ranking.Inputs(
         candidates=candidates,
         last_contact=reads.last_contact(con, manager.id),
@@ -266,7 +265,7 @@ def ranking_inputs(
         listed_before=reads.listed_before(con, manager.id, as_of, sorted(keys)),
         postings=reads.postings(con, manager.company),
         # The manager's own company is among its relations: its news is in the candidates.
-        news=[c for c in candidates if c["company_id"] == manager.company],
+        news=[c for c in candidates if c.company_id == manager.company],
         feedback=reads.feedback(con, manager.id),
         vectors=vectors,
         texts=lambda article_ids: reads.article_texts(con, article_ids),

@@ -147,12 +147,7 @@ def analyse(cfg: Config, as_of: date) -> dict:
                 with analysis_pool(cfg) as pool:
                     result = analysis.analyse_articles(pending, cfg.companies, stories, pool)
             by_id = {a.id: a for a in pending}
-            vectors = lead_vectors(
-                [
-                    {"title": a.title, "text": a.text, "summary": a.summary}
-                    for a in (by_id[i] for i in result.article_ids)
-                ]
-            )
+            vectors = lead_vectors([by_id[i] for i in result.article_ids])
             writes.save_analysis(
                 con,
                 result,

@@ -8,13 +8,18 @@ from datetime import UTC, date, datetime, time, timedelta
 import numpy as np
 import pyarrow as pa
 
-from tipsheet.core.records import ArticleText, Judgement, Posting, Validators
+from tipsheet.core.records import ArticleText, Candidate, Event, Judgement, Posting, Validators
 from tipsheet.storage.rows import (
     ARTICLE_TEXT_COLUMNS,
+    CANDIDATE_ARTICLE_COLUMNS,
+    CANDIDATE_MENTION_COLUMNS,
+    EVENT_COLUMNS,
     JUDGEMENT_COLUMNS,
     POSTING_COLUMNS,
     VALIDATOR_COLUMNS,
     article_text_from,
+    candidate_from,
+    event_from,
     judgement_from,
     posting_from,
     validators_from,
@@ -103,8 +108,8 @@ def unkeyed_stories(con, since: datetime) -> list[tuple[str, str]]:
     ).fetchall()
 
 
-def candidates(con, company_ids: list[str], since: datetime) -> list[dict]:
-    """Recent articles that mention any of these companies, one row per (article, company).
+def candidates(con, company_ids: list[str], since: datetime) -> list[Candidate]:
+    """Recent articles that mention any of these companies, one per (article, company).
 
     Without their text (article_texts reads it): a digest reads the text of a few of its
     thousands of candidates, and reading every one cost more than all the rest."""
@@ -116,18 +121,15 @@ def candidates(con, company_ids: list[str], since: datetime) -> list[dict]:
     recent = "coalesce(published_at, fetched_at) >= ?"
     mentioned = "SELECT article_id FROM mentions WHERE company_id IN (SELECT unnest(?::VARCHAR[]))"
     articles = {
-        r["article_id"]: r
-        for r in _dicts(
-            con.execute(
-                "SELECT id AS article_id, url, title, summary, published_at, "
-                "published_day, fetched_at, site_name, language, origin, story_id "
-                f"FROM articles WHERE {recent} AND id IN ({mentioned})",
-                [since, company_ids],
-            )
-        )
+        row[0]: row
+        for row in con.execute(
+            f"SELECT {CANDIDATE_ARTICLE_COLUMNS} "
+            f"FROM articles WHERE {recent} AND id IN ({mentioned})",
+            [since, company_ids],
+        ).fetchall()
     }
     mentions = con.execute(
-        "SELECT article_id, company_id, count, in_title, snippet, confidence FROM mentions "
+        f"SELECT {CANDIDATE_MENTION_COLUMNS} FROM mentions "
         "WHERE company_id IN (SELECT unnest(?::VARCHAR[])) "
         f"AND article_id IN (SELECT id FROM articles WHERE {recent}) "
         "ORDER BY article_id, company_id",
@@ -135,28 +137,19 @@ def candidates(con, company_ids: list[str], since: datetime) -> list[dict]:
     ).fetchall()
     # Coverage is counted for the candidates' stories only: grouping every stored article
     # by story would cost more each night as history grows.
-    stories = sorted({a["story_id"] for a in articles.values() if a["story_id"] is not None})
-    coverage = _story_coverage(con, stories)
-    rows = []
-    for article, company, count, in_title, snippet, confidence in mentions:
-        a = articles.get(article)
-        if a is None:
-            continue
-        rows.append(
-            {
-                **a,
-                "coverage": coverage.get(a["story_id"], 1),
-                "company_id": company,
-                "mention_count": count,
-                "in_title": in_title,
-                "snippet": snippet,
-                "mention_confidence": confidence,
-            }
-        )
+    story_of = {i: row[-1] for i, row in articles.items()}
+    coverage = _story_coverage(con, sorted({s for s in story_of.values() if s is not None}))
     events = events_by_article(con, list(articles))
-    for r in rows:
-        r["events"] = events.get(r["article_id"], [])
-    return rows
+    return [
+        candidate_from(
+            articles[m[0]],
+            m,
+            coverage.get(story_of[m[0]], 1),
+            tuple(events.get(m[0], ())),
+        )
+        for m in mentions
+        if m[0] in articles
+    ]
 
 
 def article_texts(con, article_ids) -> dict[str, str | None]:
@@ -223,23 +216,20 @@ def lead_vectors(con, article_ids: list[str]) -> dict[str, np.ndarray]:
     return dict(zip(table.column("article_id").to_pylist(), matrix, strict=True))
 
 
-def events_by_article(con, article_ids: list[str]) -> dict[str, list[dict]]:
-    out: dict[str, list[dict]] = defaultdict(list)
+def events_by_article(con, article_ids: list[str]) -> dict[str, list[Event]]:
+    out: dict[str, list[Event]] = defaultdict(list)
     if not article_ids:
         return out
     _joined_ids(con, "_event_ids", article_ids)
     try:
-        rows = _dicts(
-            con.execute(
-                "SELECT e.article_id, e.event_type, e.evidence, e.confidence, e.company_id, "
-                "e.in_lead FROM events e JOIN _event_ids i ON i.id = e.article_id "
-                "ORDER BY e.article_id, e.event_type"
-            )
-        )
+        rows = con.execute(
+            f"SELECT {EVENT_COLUMNS} FROM events e JOIN _event_ids i ON i.id = e.article_id "
+            "ORDER BY e.article_id, e.event_type"
+        ).fetchall()
     finally:
         con.unregister("_event_ids")
     for row in rows:
-        out[row["article_id"]].append(row)
+        out[row[0]].append(event_from(row))
     return out
 
 

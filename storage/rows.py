@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from tipsheet.core.records import (
     Article,
     ArticleText,
+    Candidate,
     Event,
     FetchLog,
     Judgement,
@@ -161,6 +162,50 @@ def event_row(e: Event) -> dict:
         "company_id": e.company_id,
         "in_lead": e.in_lead,
     }
+
+
+CANDIDATE_ARTICLE_COLUMNS = (
+    "id, url, title, summary, published_at, published_day, fetched_at, site_name, language, "
+    "origin, story_id"
+)
+CANDIDATE_MENTION_COLUMNS = "article_id, company_id, count, in_title, snippet, confidence"
+EVENT_COLUMNS = "article_id, event_type, evidence, confidence, company_id, in_lead"
+
+
+def candidate_from(
+    article: tuple, mention: tuple, coverage: int, events: tuple[Event, ...]
+) -> Candidate:
+    """One candidate from its article's CANDIDATE_ARTICLE_COLUMNS and one mention's
+    CANDIDATE_MENTION_COLUMNS."""
+    id_, url, title, summary, published_at, published_day, fetched_at, site, language = article[:9]
+    origin, story_id = article[9:]
+    _, company_id, count, in_title, snippet, confidence = mention
+    return Candidate(
+        article_id=id_,
+        url=url,
+        title=title,
+        summary=summary,
+        published_at=published_at,
+        published_day=published_day,
+        fetched_at=fetched_at,
+        site_name=site,
+        language=language,
+        origin=origin,
+        story_id=story_id,
+        coverage=coverage,
+        company_id=company_id,
+        mention_count=count,
+        in_title=bool(in_title),
+        snippet=snippet,
+        mention_confidence=confidence,
+        events=events,
+    )
+
+
+def event_from(row: tuple) -> Event:
+    """One event from its EVENT_COLUMNS."""
+    article_id, event_type, evidence, confidence, company_id, in_lead = row
+    return Event(article_id, event_type, evidence, confidence, company_id, bool(in_lead))
 
 
 def digest_item_row(manager_id: str, run_date: date, rank: int, listed: Listed) -> dict:

@@ -17,6 +17,7 @@ from tipsheet.core.digest import (
     why_it_matters,
 )
 from tipsheet.core.markdown import inline, link, safe_url
+from tipsheet.core.records import Event
 
 HOSTILE = [
     "](javascript:alert(1))",
@@ -124,13 +125,13 @@ def test_suggested_message_fits_the_top_item_and_the_contact_status():
 
 
 def test_why_it_matters_names_what_happened_and_the_role():
-    event = {"event_type": "funding", "evidence": "Contoso raised $50 million from Harbor."}
+    event = Event("a1", "funding", "Contoso raised $50 million from Harbor.")
     line = why_it_matters(
         "Dana Kim", "Senior Data Engineer", "Northwind", "Contoso", "competitor", event
     )
     assert line.startswith("Contoso, a competitor of Northwind: funding round ($50 million)")
     assert "Senior Data Engineer" in line
-    deal = {"event_type": "partnership", "evidence": "Greengage selects Northwind for chilled."}
+    deal = Event("a2", "partnership", "Greengage selects Northwind for chilled.")
     own = why_it_matters("Dana Kim", "Senior Data Engineer", "Northwind", "Northwind", "own", deal)
     assert own.startswith("Northwind: partnership") and "open doors for Northwind" not in own
     assert (

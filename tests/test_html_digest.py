@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 
 from hypothesis import given
@@ -13,6 +13,7 @@ from icalendar import Calendar
 
 from tipsheet.core.digest import DigestItem, DigestPage, IndexRow
 from tipsheet.core.html_digest import new_since, render_digest_html, render_index_html
+from tipsheet.core.records import Candidate
 from tipsheet.core.reminders import Reminder, render_ics
 from tipsheet.core.signals import Signal
 from tipsheet.core.trends import Trend, trend_svg, trends_for, week_starts, weekly
@@ -62,6 +63,14 @@ def item(n: int, title: str = "Contoso buys Fabrikam", url: str = "https://news.
         why="Contoso is a competitor.",
         talking_point=title if n < 3 else "",
     )
+
+
+def candidate(article_id: str, story_id: str | None) -> Candidate:
+    at = datetime(2026, 11, 10, tzinfo=UTC)
+    return Candidate(
+        article_id, "https://news.example/a", "Contoso buys Fabrikam", None, at, None, at,
+        None, "en", "page", story_id, 1, "contoso", 1, True,
+    )  # fmt: skip
 
 
 def page(items, signals=()) -> DigestPage:
@@ -134,10 +143,10 @@ def test_new_items_and_signals_are_marked():
 def test_an_item_is_new_when_no_earlier_digest_listed_its_story():
     items = [item(1), item(2), item(3)]
     candidates = [
-        {"article_id": items[0].article_id, "story_id": "s1"},
-        {"article_id": items[1].article_id, "story_id": "s2"},
-        {"article_id": "other-of-s1", "story_id": "s1"},
-        {"article_id": items[2].article_id, "story_id": None},
+        candidate(items[0].article_id, "s1"),
+        candidate(items[1].article_id, "s2"),
+        candidate("other-of-s1", "s1"),
+        candidate(items[2].article_id, None),
     ]
     # s1 was shown through another of its articles; the third was listed itself.
     listed = {"other-of-s1": 1, items[2].article_id: 2, "gone-from-the-window": 1}

@@ -165,8 +165,8 @@ def test_analysis_is_replaced_atomically_and_marks_articles(fresh_db, cfg):
     assert con.execute("SELECT count(*) FROM events").fetchone()[0] == 1
     assert reads.unanalysed_articles(con) == []
     rows = reads.candidates(con, ["contoso"], datetime(2026, 10, 1, tzinfo=UTC))
-    assert rows[0]["events"][0]["event_type"] == "acquisition"
-    assert rows[0]["coverage"] == 1
+    assert rows[0].events == (e,) and rows[0].coverage == 1
+    assert (rows[0].company_id, rows[0].mention_count, rows[0].in_title) == ("contoso", 2, True)
 
 
 def test_fts_search_works_offline(fresh_db, cfg):
@@ -315,14 +315,14 @@ def test_candidates_come_without_texts_which_are_read_by_id(fresh_db, cfg):
     writes.save_analysis(con, AnalysisResult([a.id for a in arts], mentions, [], {}))
     since = datetime(2026, 10, 1, tzinfo=UTC)
     rows = reads.candidates(con, ["contoso", "x"], since)
-    assert rows and all("text" not in r for r in rows)
+    assert rows and all(r.text is None for r in rows)
     assert reads.article_texts(con, ["a001", "a'2", "missing"]) == {
         "a001": arts[0].text,
         "a'2": "O'Brien's text",
     }
     # What flows.digests.Pool relies on: the rows read for many companies, kept for some,
     # are the rows read for those alone.
-    assert [r for r in rows if r["company_id"] == "contoso"] == reads.candidates(
+    assert [r for r in rows if r.company_id == "contoso"] == reads.candidates(
         con, ["contoso"], since
     )
 

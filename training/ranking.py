@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from tipsheet.core.config import load_config
-from tipsheet.core.ranking import score_candidates
+from tipsheet.core.ranking import Scored, score_candidates
 from tipsheet.core.score import FEATURES, Weights
 from tipsheet.flows.digests import ranking_inputs
 from tipsheet.storage import db
@@ -76,13 +76,11 @@ def manager_id(scenario: str) -> str:
     return scenario.replace("_", "-")
 
 
-def order(cfg, con, scenario: str, weights, keep=None) -> list[dict]:
+def order(cfg, con, scenario: str, weights, keep=None) -> list[Scored]:
     manager = next(m for m in cfg.managers if m.id == manager_id(scenario))
     inputs = ranking_inputs(con, cfg, manager, AS_OF)
     if keep is not None:
-        inputs = replace(
-            inputs, candidates=[c for c in inputs.candidates if c["article_id"] in keep]
-        )
+        inputs = replace(inputs, candidates=[c for c in inputs.candidates if c.article_id in keep])
     return score_candidates(cfg, manager, AS_OF, inputs, weights)
 
 
@@ -97,9 +95,9 @@ def training_rows(stored: Stored) -> list[Row]:
                 rows.append(
                     Row(
                         scenario,
-                        r["article_id"],
-                        r["features"].vector(),
-                        judged.get(r["article_id"], 0),
+                        r.article_id,
+                        r.features.vector(),
+                        judged.get(r.article_id, 0),
                     )
                 )
     finally:
