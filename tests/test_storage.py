@@ -9,7 +9,9 @@ import duckdb
 import pytest
 
 from tipsheet.core.config import parse_config
+from tipsheet.core.digest import DigestItem
 from tipsheet.core.errors import QueryRefused, RunInProgress, SchemaTooNew, StorageError
+from tipsheet.core.ranking import Listed
 from tipsheet.core.records import (
     AnalysisResult,
     Article,
@@ -22,6 +24,7 @@ from tipsheet.core.records import (
     SourceResult,
     Validators,
 )
+from tipsheet.core.score import ScoreBreakdown
 from tipsheet.storage import db, reads, search, writes
 from tipsheet.storage.lock import run_lock
 from tipsheet.storage.query import check_statement, run_query
@@ -133,6 +136,84 @@ def test_saving_the_same_night_twice_stores_nothing_twice(fresh_db, cfg):
     validators, known = reads.fetch_state(con)
     assert validators[source.url].etag == '"v1"'
     assert "https://news.example/3" in known
+
+
+def test_a_feed_only_article_gets_its_page_and_a_page_is_never_replaced(fresh_db, cfg):
+    con, _ = fresh_db
+    source = cfg.sources()[0]
+    feed = _article(1, source.id)
+    feed_only = Article(**{**feed.__dict__, "text": "The feed's summary.", "origin": "feed_only"})
+    writes.save_source_results(con, 1, [_result(source, [feed_only])], date(2026, 11, 1))
+    writes.save_analysis(con, AnalysisResult(["a001"], [], [], {"a001": "story1"}))
+    page = Article(**{**feed.__dict__, "fetched_at": datetime(2026, 11, 3, tzinfo=UTC)})
+    assert writes.save_source_results(con, 2, [_result(source, [page])], date(2026, 11, 3)) == 0
+    row = "SELECT text, origin, fetched_at, story_id, analysed_at FROM articles"
+    assert con.execute(row).fetchall() == [(feed.text, "page", page.fetched_at, None, None)]
+    again = Article(**{**feed_only.__dict__, "fetched_at": datetime(2026, 11, 4, tzinfo=UTC)})
+    writes.save_source_results(con, 3, [_result(source, [again])], date(2026, 11, 4))
+    assert con.execute(row).fetchall() == [(feed.text, "page", page.fetched_at, None, None)]
+
+
+def test_writes_keep_each_key_once_without_constraints(fresh_db, cfg):
+    """Migration 009 dropped the growing tables' key constraints: the writes keep them."""
+    con, _ = fresh_db
+    writes.sync_config(con, cfg)
+    source = cfg.sources()[0]
+    other = Source(id="s2", company_id="contoso", type="feed", url=source.url)
+    first, later = _result(source, [_article(1, source.id)]), _result(other, [_article(1, "s2")])
+    later.validators = {source.url: Validators(etag='"v2"')}
+    # One URL read by two sources in one batch, one article in both: each stored once.
+    assert writes.save_source_results(con, 1, [first, later], date(2026, 11, 2)) == 1
+    assert con.execute("SELECT url, etag FROM url_state").fetchall() == [(source.url, '"v2"')]
+    assert con.execute("SELECT id, source_id FROM articles").fetchall() == [("a001", source.id)]
+
+    m = Mention("a001", "contoso", 2, True, "Contoso acquires", "Contoso")
+    e = Event("a001", "acquisition", "Contoso acquires", 0.9, "contoso")
+    e2 = Event("a001", "acquisition", "a second finding", 0.5, "contoso")
+    writes.save_analysis(con, AnalysisResult(["a001"], [m], [e, e2], {"a001": "s"}))
+    assert con.execute("SELECT evidence FROM events").fetchall() == [("Contoso acquires",)]
+    for mentions, events in (([m, m], []), ([Mention("a002", "contoso", 1, True, "", "")], [])):
+        with pytest.raises(StorageError, match="nothing of it was stored"):
+            writes.save_analysis(con, AnalysisResult(["a001"], mentions, events, {"a001": "t"}))
+    assert con.execute("SELECT count(*) FROM mentions").fetchone()[0] == 1
+    assert con.execute("SELECT story_id FROM articles").fetchall() == [("s",)]
+
+    item = _listed("a001")
+    writes.save_digest(con, "dana", date(2026, 11, 2), [item], [])
+    with pytest.raises(StorageError, match="offered twice"):
+        writes.save_digest(con, "dana", date(2026, 11, 2), [item, item], [])
+    assert con.execute("SELECT article_id, rank FROM digest_items").fetchall() == [("a001", 1)]
+
+
+def _listed(article: str) -> Listed:
+    return Listed(
+        DigestItem(
+            item_id=article[:8],
+            article_id=article,
+            title="Contoso acquires",
+            url="https://news.example/1",
+            company_name="Contoso",
+            relation="competitor",
+            event_type=None,
+            published=date(2026, 11, 1),
+            score=1.0,
+            worth_call=False,
+            talking_point="",
+            why="",
+        ),
+        company_id="contoso",
+        breakdown=ScoreBreakdown(
+            factors=dict.fromkeys(
+                ("relation", "interests", "prominence", "coverage", "event", "profile"), 1.0
+            ),
+            probability=0.5,
+            recency=1.0,
+            novelty=1.0,
+            feedback=1.0,
+            total=1.0,
+            worth_call=False,
+        ),
+    )
 
 
 def test_postings_keep_first_seen_and_close_when_gone(fresh_db, cfg):
