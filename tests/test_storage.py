@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import duckdb
 import pytest
 
+from tipsheet.core.clusters import StoryIndex
 from tipsheet.core.config import parse_config
 from tipsheet.core.digest import DigestItem
 from tipsheet.core.errors import QueryRefused, RunInProgress, SchemaTooNew, StorageError
@@ -383,3 +384,17 @@ def test_snapshot_copy_is_the_same_bytes_clone_or_not(tmp_path):
     target = tmp_path / "b.duckdb"
     clone_or_copy(source, target)
     assert target.read_bytes() == source.read_bytes()
+
+
+def test_unkeyed_stories_are_the_recent_analysed_articles_without_keys(fresh_db, cfg):
+    con, _ = fresh_db
+    source = cfg.sources()[0]
+    old = Article(**{**_article(4).__dict__, "published_at": datetime(2026, 8, 1, tzinfo=UTC)})
+    arts = [_article(1, source.id), _article(2, source.id), _article(3, source.id), old]
+    writes.save_source_results(con, 1, [_result(source, arts)], date(2026, 11, 2))
+    stories = {"a001": "s1", "a002": "s2", "a004": "s4"}
+    writes.save_analysis(con, AnalysisResult(list(stories), [], [], stories))
+    writes.save_story_keys(con, {"a002": StoryIndex.keys_for("Contoso acquires startup 2")})
+    since = datetime(2026, 10, 1, tzinfo=UTC)
+    # a002 has keys, a003 is not analysed, a004 is older than the window.
+    assert reads.unkeyed_stories(con, since) == [("a001", f"{arts[0].title}\n{arts[0].text}")]
