@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import duckdb
 import pytest
 
-from tipsheet.core.clusters import StoryIndex
+from tipsheet.core.clusters import StoryIndex, StoryKeys
 from tipsheet.core.config import parse_config
 from tipsheet.core.digest import DigestItem
 from tipsheet.core.errors import QueryRefused, RunInProgress, SchemaTooNew, StorageError
@@ -398,3 +398,21 @@ def test_unkeyed_stories_are_the_recent_analysed_articles_without_keys(fresh_db,
     since = datetime(2026, 10, 1, tzinfo=UTC)
     # a002 has keys, a003 is not analysed, a004 is older than the window.
     assert reads.unkeyed_stories(con, since) == [("a001", f"{arts[0].title}\n{arts[0].text}")]
+
+
+def test_story_candidates_are_recent_stories_sharing_a_band_key(fresh_db, cfg):
+    con, _ = fresh_db
+    source = cfg.sources()[0]
+    old = Article(**{**_article(4).__dict__, "published_at": datetime(2026, 8, 1, tzinfo=UTC)})
+    arts = [_article(1, source.id), _article(2, source.id), _article(3, source.id), old]
+    writes.save_source_results(con, 1, [_result(source, arts)], date(2026, 11, 2))
+    stories = {"a001": "s1", "a002": "s2", "a004": "s4"}
+    keys = {i: StoryKeys(None, [n, 100 + n]) for n, i in enumerate(stories, 1)}
+    writes.save_analysis(con, AnalysisResult(list(stories), [], [], stories), keys)
+    writes.save_story_keys(con, {"a003": StoryKeys(None, [1, 2])})  # not analysed: no story
+    since = datetime(2026, 10, 1, tzinfo=UTC)
+    text = f"{arts[0].title}\n{arts[0].text}"
+    # a001 has keys 1 and 101, a002 2 and 102, a004 (too old) 3 and 103.
+    assert reads.story_candidates(con, [101, 3, 103, 7], since) == [("a001", "s1", text)]
+    assert [r[0] for r in reads.story_candidates(con, [1, 2, 2], since)] == ["a001", "a002"]
+    assert reads.story_candidates(con, [], since) == []
