@@ -194,14 +194,18 @@ def _history(a, cfg, port: int) -> dict:
     """The year's history in cfg's database: copied from a.history when it holds the same
     history written today on the same port, else written (and kept at a.history)."""
     from bench import history
+    from tipsheet.storage import db
 
     database = Path(cfg.settings.database)
-    # digest_rows: a history written before digests kept only their shown items is another.
+    # digest_rows: a history written before digests kept only their shown items is another;
+    # schema: one written by an older schema holds what its migrations left (migration
+    # 009's remade tables leave the old ones' blocks free in the file, copied each night).
     want = {
         "requested": a.articles,
         "nights": a.nights,
         "as_of": date.today().isoformat(),
         "digest_rows": "shown",
+        "schema": db.latest_version(),
     }
     meta_path = a.history.with_name(a.history.name + ".json") if a.history else None
     if meta_path and meta_path.exists() and a.history.exists():
