@@ -76,17 +76,26 @@ def story_candidates(con, bands: list[int], since: datetime) -> list[tuple[str, 
     band keys: the only stored articles a new one with those keys can join by its text."""
     if not bands:
         return []
-    return con.execute(
-        f"""
-        SELECT a.id, a.story_id, {STORY_TEXT} FROM articles a
-        WHERE a.story_id IS NOT NULL AND a.id IN (
-            SELECT article_id FROM (
-                SELECT article_id, unnest(bands) AS band FROM story_keys WHERE seen >= ?)
-            WHERE band IN (SELECT unnest(?::UINTEGER[])))
-        ORDER BY a.id
-        """,
-        [since, bands],
-    ).fetchall()
+    # The night's keys (300 articles: 11,000 of them) as a joined Arrow table, not a list
+    # parameter, which DuckDB read far more slowly; and the matching articles found on ids
+    # alone, then read by row id, so only their texts are read.
+    con.register("_bands", pa.table({"band": pa.array(sorted(set(bands)), pa.uint32())}))
+    try:
+        return con.execute(
+            f"""
+            SELECT a.id, a.story_id, {STORY_TEXT} FROM articles a
+            WHERE a.story_id IS NOT NULL AND a.rowid IN (
+                SELECT u.rowid FROM articles u WHERE u.id IN (
+                    SELECT article_id FROM (
+                        SELECT article_id, unnest(bands) AS band FROM story_keys
+                        WHERE seen >= ?)
+                    WHERE band IN (SELECT band FROM _bands)))
+            ORDER BY a.id
+            """,
+            [since],
+        ).fetchall()
+    finally:
+        con.unregister("_bands")
 
 
 def story_headlines(con, since: datetime) -> list[tuple[str, str]]:
@@ -100,10 +109,13 @@ def story_headlines(con, since: datetime) -> list[tuple[str, str]]:
 
 def unkeyed_stories(con, since: datetime) -> list[tuple[str, str]]:
     """(article id, text) of analysed recent articles stored before story keys were."""
+    # Found without their texts, then read by row id: in one scan DuckDB read the text of
+    # every article in the window first, though almost none lack keys.
     return con.execute(
-        f"SELECT a.id, {STORY_TEXT} FROM articles a WHERE a.story_id IS NOT NULL "
-        "AND coalesce(a.published_at, a.fetched_at) >= ? "
-        "AND a.id NOT IN (SELECT article_id FROM story_keys) ORDER BY a.id",
+        f"SELECT a.id, {STORY_TEXT} FROM articles a WHERE a.rowid IN ("
+        "SELECT u.rowid FROM articles u ANTI JOIN story_keys k ON k.article_id = u.id "
+        "WHERE u.story_id IS NOT NULL AND coalesce(u.published_at, u.fetched_at) >= ?) "
+        "ORDER BY a.id",
         [since],
     ).fetchall()
 

@@ -86,12 +86,16 @@ def index_articles(con, changed: list[str]) -> int:
         con.execute("DELETE FROM search_docs WHERE article_id IN (SELECT id FROM _changed)")
     finally:
         con.unregister("_changed")
-    # Each distinct word is stemmed once: the stemmer costs more than all the rest.
+    # The rows to index are found on ids alone, then only theirs are read by row id:
+    # filtered on the ids in the same scan, DuckDB joined the title and text of every
+    # stored article first. Each distinct word is stemmed once: the stemmer costs more
+    # than all the rest.
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _todo AS
         SELECT id AS article_id, coalesce(title, '') || ' ' || coalesce(text, '') AS body
-        FROM articles WHERE id NOT IN (SELECT article_id FROM search_docs);
+        FROM articles WHERE rowid IN (
+            SELECT a.rowid FROM articles a ANTI JOIN search_docs d ON d.article_id = a.id);
         CREATE OR REPLACE TEMP TABLE _words AS
         SELECT article_id, w, count(*) AS n
         FROM (SELECT article_id, unnest({tokens_sql("body")}) AS w FROM _todo)

@@ -2,6 +2,11 @@
 
 Each function is one transaction: a run killed between two of them leaves whole stages,
 and the next run picks up what is missing (articles not yet analysed have analysed_at NULL).
+
+The tables that grow every night (articles, url_state, mentions, events, digest_items)
+have no key constraint (migration 009 says why): these writes keep each one's key unique,
+merging on it (bulk_merge) or replacing a whole set of rows and refusing a batch that
+holds a key twice (unique_rows).
 """
 
 from __future__ import annotations
@@ -74,6 +79,41 @@ def bulk_insert(con, table: str, rows: Sequence[dict], on_conflict: str = "") ->
     finally:
         con.unregister("_bulk_rows")
     return len(rows)
+
+
+def bulk_merge(
+    con, table: str, rows: Sequence[dict], key: Sequence[str], update: str, when: str = ""
+) -> int:
+    """Insert the rows whose key is not stored; of those whose key is, set `update` (a SET
+    list reading the offered row as `excluded`) where `when` holds. `rows` hold each key
+    once (unique_rows). Returns the number of rows offered."""
+    if not rows:
+        return 0
+    con.register("_bulk_rows", pa.Table.from_pylist(list(rows)))
+    try:
+        on = " AND ".join(f"{table}.{k} = excluded.{k}" for k in key)
+        con.execute(
+            f"MERGE INTO {table} USING _bulk_rows AS excluded ON {on} "
+            f"WHEN MATCHED {'AND ' + when if when else ''} THEN UPDATE SET {update} "
+            "WHEN NOT MATCHED THEN INSERT BY NAME"
+        )
+    finally:
+        con.unregister("_bulk_rows")
+    return len(rows)
+
+
+def unique_rows(table: str, rows: Sequence[dict], key: Sequence[str]) -> Sequence[dict]:
+    """`rows`, refused whole (StorageError) when two share `key`: the key the table no
+    longer checks itself (migration 009)."""
+    seen: set[tuple] = set()
+    for row in rows:
+        k = tuple(row[c] for c in key)
+        if k in seen:
+            raise StorageError(
+                f"database write failed, nothing of it was stored: {table} {k} offered twice"
+            )
+        seen.add(k)
+    return rows
 
 
 def sync_config(con, cfg: Config) -> None:
@@ -169,38 +209,42 @@ def mark_stale_runs(con) -> None:
 
 def save_source_results(con, run_id: int, results: Sequence[SourceResult], as_of: date) -> int:
     """Store what sources yielded; returns the number of new articles."""
-    fetch_rows, state_rows, articles, postings = [], [], {}, []
+    fetch_rows, state_rows, articles, postings = [], {}, {}, []
     now = _now()
     for r in results:
         fetch_rows += [fetch_row(run_id, r.source.id, log) for log in r.logs]
-        state_rows += [url_state_row(url, v, now) for url, v in r.validators.items()]
+        # One row per URL: a URL two sources read keeps what the later one found.
+        state_rows.update((url, url_state_row(url, v, now)) for url, v in r.validators.items())
         for a in r.articles:
-            articles.setdefault(a.url, article_row(a))
+            # The id is the canonical url's hash: one article per id is one per url.
+            articles.setdefault(a.id, article_row(a))
         if r.postings is not None:
             postings.append(r)
     with transaction(con):
         before = con.execute("SELECT count(*) FROM articles").fetchone()[0]
         bulk_insert(con, "fetches", fetch_rows)
-        bulk_insert(
+        bulk_merge(
             con,
             "url_state",
-            state_rows,
-            "ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, "
+            list(state_rows.values()),
+            ("url",),
+            "etag = excluded.etag, "
             "last_modified = excluded.last_modified, content_hash = excluded.content_hash, "
             "next_fetch_after = excluded.next_fetch_after, updated_at = excluded.updated_at",
         )
         # A page that failed before left only the feed's text: its full page replaces it.
-        bulk_insert(
+        bulk_merge(
             con,
             "articles",
             list(articles.values()),
-            "ON CONFLICT (id) DO UPDATE SET title = excluded.title, text = excluded.text, "
+            ("id",),
+            "title = excluded.title, text = excluded.text, "
             "published_at = coalesce(articles.published_at, excluded.published_at), "
             "published_day = coalesce(articles.published_day, excluded.published_day), "
             "fetched_at = excluded.fetched_at, author = excluded.author, "
             "site_name = excluded.site_name, language = excluded.language, "
-            "origin = excluded.origin, story_id = NULL, analysed_at = NULL "
-            "WHERE articles.origin = 'feed_only' AND excluded.origin = 'page'",
+            "origin = excluded.origin, story_id = NULL, analysed_at = NULL",
+            "articles.origin = 'feed_only' AND excluded.origin = 'page'",
         )
         checkpoint("write")
         for r in postings:
@@ -236,6 +280,21 @@ def save_analysis(
     """
     if not result.article_ids:
         return
+    analysed = set(result.article_ids)
+    mentions = unique_rows(
+        "mentions", [mention_row(m) for m in result.mentions], ("article_id", "company_id")
+    )
+    # An article's event of one type is stored once, the first found (as ON CONFLICT DO
+    # NOTHING kept it when the table had its key).
+    events: dict[tuple[str, str], dict] = {}
+    for e in result.events:
+        events.setdefault((e.article_id, e.event_type), event_row(e))
+    strays = {r["article_id"] for r in (*mentions, *events.values())} - analysed
+    if strays:  # their stored rows are not replaced here: these would be second copies
+        raise StorageError(
+            "database write failed, nothing of it was stored: mentions or events of "
+            f"articles not analysed here ({sorted(strays)[0]})"
+        )
     stories = result.stories
     ids = pa.table({"id": list(result.article_ids)})
     story_rows = pa.table(
@@ -248,10 +307,8 @@ def save_analysis(
         try:
             con.execute("DELETE FROM mentions WHERE article_id IN (SELECT id FROM _ids)")
             con.execute("DELETE FROM events WHERE article_id IN (SELECT id FROM _ids)")
-            bulk_insert(con, "mentions", [mention_row(m) for m in result.mentions])
-            bulk_insert(
-                con, "events", [event_row(e) for e in result.events], "ON CONFLICT DO NOTHING"
-            )
+            bulk_insert(con, "mentions", mentions)
+            bulk_insert(con, "events", list(events.values()))
             con.execute(
                 "UPDATE articles SET story_id = s.story_id FROM _stories s WHERE articles.id = s.id"
             )
@@ -337,7 +394,11 @@ def save_digest(
         bulk_insert(
             con,
             "digest_items",
-            [digest_item_row(manager_id, run_date, n, x) for n, x in enumerate(listed, 1)],
+            unique_rows(
+                "digest_items",
+                [digest_item_row(manager_id, run_date, n, x) for n, x in enumerate(listed, 1)],
+                ("article_id",),
+            ),
         )
         bulk_insert(con, "signals", [signal_row(manager_id, run_date, s) for s in signals])
         if before_commit is not None:

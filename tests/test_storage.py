@@ -8,8 +8,11 @@ from datetime import UTC, date, datetime
 import duckdb
 import pytest
 
+from tipsheet.core.clusters import StoryIndex, StoryKeys
 from tipsheet.core.config import parse_config
+from tipsheet.core.digest import DigestItem
 from tipsheet.core.errors import QueryRefused, RunInProgress, SchemaTooNew, StorageError
+from tipsheet.core.ranking import Listed
 from tipsheet.core.records import (
     AnalysisResult,
     Article,
@@ -22,6 +25,7 @@ from tipsheet.core.records import (
     SourceResult,
     Validators,
 )
+from tipsheet.core.score import ScoreBreakdown
 from tipsheet.storage import db, reads, search, writes
 from tipsheet.storage.lock import run_lock
 from tipsheet.storage.query import check_statement, run_query
@@ -133,6 +137,84 @@ def test_saving_the_same_night_twice_stores_nothing_twice(fresh_db, cfg):
     validators, known = reads.fetch_state(con)
     assert validators[source.url].etag == '"v1"'
     assert "https://news.example/3" in known
+
+
+def test_a_feed_only_article_gets_its_page_and_a_page_is_never_replaced(fresh_db, cfg):
+    con, _ = fresh_db
+    source = cfg.sources()[0]
+    feed = _article(1, source.id)
+    feed_only = Article(**{**feed.__dict__, "text": "The feed's summary.", "origin": "feed_only"})
+    writes.save_source_results(con, 1, [_result(source, [feed_only])], date(2026, 11, 1))
+    writes.save_analysis(con, AnalysisResult(["a001"], [], [], {"a001": "story1"}))
+    page = Article(**{**feed.__dict__, "fetched_at": datetime(2026, 11, 3, tzinfo=UTC)})
+    assert writes.save_source_results(con, 2, [_result(source, [page])], date(2026, 11, 3)) == 0
+    row = "SELECT text, origin, fetched_at, story_id, analysed_at FROM articles"
+    assert con.execute(row).fetchall() == [(feed.text, "page", page.fetched_at, None, None)]
+    again = Article(**{**feed_only.__dict__, "fetched_at": datetime(2026, 11, 4, tzinfo=UTC)})
+    writes.save_source_results(con, 3, [_result(source, [again])], date(2026, 11, 4))
+    assert con.execute(row).fetchall() == [(feed.text, "page", page.fetched_at, None, None)]
+
+
+def test_writes_keep_each_key_once_without_constraints(fresh_db, cfg):
+    """Migration 009 dropped the growing tables' key constraints: the writes keep them."""
+    con, _ = fresh_db
+    writes.sync_config(con, cfg)
+    source = cfg.sources()[0]
+    other = Source(id="s2", company_id="contoso", type="feed", url=source.url)
+    first, later = _result(source, [_article(1, source.id)]), _result(other, [_article(1, "s2")])
+    later.validators = {source.url: Validators(etag='"v2"')}
+    # One URL read by two sources in one batch, one article in both: each stored once.
+    assert writes.save_source_results(con, 1, [first, later], date(2026, 11, 2)) == 1
+    assert con.execute("SELECT url, etag FROM url_state").fetchall() == [(source.url, '"v2"')]
+    assert con.execute("SELECT id, source_id FROM articles").fetchall() == [("a001", source.id)]
+
+    m = Mention("a001", "contoso", 2, True, "Contoso acquires", "Contoso")
+    e = Event("a001", "acquisition", "Contoso acquires", 0.9, "contoso")
+    e2 = Event("a001", "acquisition", "a second finding", 0.5, "contoso")
+    writes.save_analysis(con, AnalysisResult(["a001"], [m], [e, e2], {"a001": "s"}))
+    assert con.execute("SELECT evidence FROM events").fetchall() == [("Contoso acquires",)]
+    for mentions, events in (([m, m], []), ([Mention("a002", "contoso", 1, True, "", "")], [])):
+        with pytest.raises(StorageError, match="nothing of it was stored"):
+            writes.save_analysis(con, AnalysisResult(["a001"], mentions, events, {"a001": "t"}))
+    assert con.execute("SELECT count(*) FROM mentions").fetchone()[0] == 1
+    assert con.execute("SELECT story_id FROM articles").fetchall() == [("s",)]
+
+    item = _listed("a001")
+    writes.save_digest(con, "dana", date(2026, 11, 2), [item], [])
+    with pytest.raises(StorageError, match="offered twice"):
+        writes.save_digest(con, "dana", date(2026, 11, 2), [item, item], [])
+    assert con.execute("SELECT article_id, rank FROM digest_items").fetchall() == [("a001", 1)]
+
+
+def _listed(article: str) -> Listed:
+    return Listed(
+        DigestItem(
+            item_id=article[:8],
+            article_id=article,
+            title="Contoso acquires",
+            url="https://news.example/1",
+            company_name="Contoso",
+            relation="competitor",
+            event_type=None,
+            published=date(2026, 11, 1),
+            score=1.0,
+            worth_call=False,
+            talking_point="",
+            why="",
+        ),
+        company_id="contoso",
+        breakdown=ScoreBreakdown(
+            factors=dict.fromkeys(
+                ("relation", "interests", "prominence", "coverage", "event", "profile"), 1.0
+            ),
+            probability=0.5,
+            recency=1.0,
+            novelty=1.0,
+            feedback=1.0,
+            total=1.0,
+            worth_call=False,
+        ),
+    )
 
 
 def test_postings_keep_first_seen_and_close_when_gone(fresh_db, cfg):
@@ -342,3 +424,35 @@ def test_lead_vectors_are_the_stored_ones_of_the_ids_asked(fresh_db, cfg):
     assert sorted(got) == ["a002", "a004"]
     assert all((got[i] == vecs[i]).all() for i in got)
     assert reads.lead_vectors(con, ["missing"]) == {}
+
+
+def test_unkeyed_stories_are_the_recent_analysed_articles_without_keys(fresh_db, cfg):
+    con, _ = fresh_db
+    source = cfg.sources()[0]
+    old = Article(**{**_article(4).__dict__, "published_at": datetime(2026, 8, 1, tzinfo=UTC)})
+    arts = [_article(1, source.id), _article(2, source.id), _article(3, source.id), old]
+    writes.save_source_results(con, 1, [_result(source, arts)], date(2026, 11, 2))
+    stories = {"a001": "s1", "a002": "s2", "a004": "s4"}
+    writes.save_analysis(con, AnalysisResult(list(stories), [], [], stories))
+    writes.save_story_keys(con, {"a002": StoryIndex.keys_for("Contoso acquires startup 2")})
+    since = datetime(2026, 10, 1, tzinfo=UTC)
+    # a002 has keys, a003 is not analysed, a004 is older than the window.
+    assert reads.unkeyed_stories(con, since) == [("a001", f"{arts[0].title}\n{arts[0].text}")]
+
+
+def test_story_candidates_are_recent_stories_sharing_a_band_key(fresh_db, cfg):
+    con, _ = fresh_db
+    source = cfg.sources()[0]
+    old = Article(**{**_article(4).__dict__, "published_at": datetime(2026, 8, 1, tzinfo=UTC)})
+    arts = [_article(1, source.id), _article(2, source.id), _article(3, source.id), old]
+    writes.save_source_results(con, 1, [_result(source, arts)], date(2026, 11, 2))
+    stories = {"a001": "s1", "a002": "s2", "a004": "s4"}
+    keys = {i: StoryKeys(None, [n, 100 + n]) for n, i in enumerate(stories, 1)}
+    writes.save_analysis(con, AnalysisResult(list(stories), [], [], stories), keys)
+    writes.save_story_keys(con, {"a003": StoryKeys(None, [1, 2])})  # not analysed: no story
+    since = datetime(2026, 10, 1, tzinfo=UTC)
+    text = f"{arts[0].title}\n{arts[0].text}"
+    # a001 has keys 1 and 101, a002 2 and 102, a004 (too old) 3 and 103.
+    assert reads.story_candidates(con, [101, 3, 103, 7], since) == [("a001", "s1", text)]
+    assert [r[0] for r in reads.story_candidates(con, [1, 2, 2], since)] == ["a001", "a002"]
+    assert reads.story_candidates(con, [], since) == []
