@@ -168,11 +168,17 @@ def article_texts(con, article_ids) -> dict[str, str | None]:
     """article id -> its stored text, for these articles."""
     ids = sorted(set(article_ids))
     out: dict[str, str | None] = {}
-    # Ids written into the query, a chunk at a time: DuckDB then looks each up in the
-    # primary key's index, where a joined list of ids made it read the whole text column.
+    # The rows found on their ids first, then only their texts read: filtered on the ids
+    # alone, DuckDB read the whole text column (0.43 s against 0.01 s for 1,000 ids on a
+    # year). Ids written into the query, a chunk at a time (_sql_strings).
     for i in range(0, len(ids), TEXT_CHUNK):
         listed = _sql_strings(ids[i : i + TEXT_CHUNK])
-        out.update(con.execute(f"SELECT id, text FROM articles WHERE id IN ({listed})").fetchall())
+        out.update(
+            con.execute(
+                "SELECT id, text FROM articles WHERE rowid IN "
+                f"(SELECT rowid FROM articles WHERE id IN ({listed}))"
+            ).fetchall()
+        )
     return out
 
 

@@ -6,7 +6,7 @@ signals' Signal); only this module knows which column of which table holds each 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from tipsheet.core.records import (
@@ -164,9 +164,11 @@ def event_row(e: Event) -> dict:
     }
 
 
+# The two moments read as UTC wall times, made aware in candidate_from: DuckDB gives each
+# TIMESTAMPTZ value a pytz zone, which cost more than the rest of the read.
 CANDIDATE_ARTICLE_COLUMNS = (
-    "id, url, title, summary, published_at, published_day, fetched_at, site_name, language, "
-    "origin, story_id"
+    "id, url, title, summary, timezone('UTC', published_at), published_day, "
+    "timezone('UTC', fetched_at), site_name, language, origin, story_id"
 )
 CANDIDATE_MENTION_COLUMNS = "article_id, company_id, count, in_title, snippet, confidence"
 EVENT_COLUMNS = "article_id, event_type, evidence, confidence, company_id, in_lead"
@@ -185,9 +187,9 @@ def candidate_from(
         url=url,
         title=title,
         summary=summary,
-        published_at=published_at,
+        published_at=published_at.replace(tzinfo=UTC) if published_at else None,
         published_day=published_day,
-        fetched_at=fetched_at,
+        fetched_at=fetched_at.replace(tzinfo=UTC),
         site_name=site,
         language=language,
         origin=origin,
