@@ -481,6 +481,11 @@ def _news_signals(manager, news, as_of: date, since: date) -> list[Signal]:
             continue
         if published <= manager.rejected_on:
             continue
+        # A signal names the person or the team in one of its sentences: a text that names
+        # neither anywhere is not split (its whitespace collapsed, as the sentences' is).
+        whole = " ".join(f"{title} {text}".split())
+        if not ((person and person.search(whole)) or any(d.search(whole) for d in dept)):
+            continue
         sentences = _sentences(title, text)
         signal = None
         if person:
