@@ -22,10 +22,12 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from wordfreq import zipf_frequency
 
 from tipsheet.core.config import Company
+from tipsheet.core.event_cues import sentences
 from tipsheet.core.records import Mention
 from tipsheet.core.wordlists import word_pattern, word_set
 
@@ -115,7 +117,6 @@ _SENSE_CUES = word_set("ordinary_sense_cues")
 _SCORE = re.compile(r"(?<![\d.,$-])\d{1,2}[-–]\d{1,2}(?![\d%-])")  # "beat Arsenal 2-1"
 _STOP_CAPS = word_set("stop_caps")
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9&'’.\-]*")
-_SENTENCE_END = re.compile(r"[.!?:;]\s+|\n+")
 
 
 @dataclass
@@ -435,15 +436,30 @@ def _mask(text: str, excludes: list[re.Pattern]) -> str:
 
 
 def _snippet(text: str, start: int, end: int) -> str:
-    """The sentence around an occurrence, cut to SNIPPET_CHARS."""
-    left = 0
-    for m in _SENTENCE_END.finditer(text, 0, start):
-        left = m.end()
-    m = _SENTENCE_END.search(text, end)
-    right = m.start() + 1 if m else len(text)
-    snippet = " ".join(text[left:right].split())
-    if len(snippet) > SNIPPET_CHARS:
-        centre = start - left
-        lo = max(0, centre - SNIPPET_CHARS // 2)
-        snippet = ("…" if lo else "") + snippet[lo : lo + SNIPPET_CHARS].strip() + "…"
-    return snippet
+    """The sentence holding an occurrence (the events' splitter's), cut to SNIPPET_CHARS
+    around it. Sentences come with their whitespace collapsed, so the occurrence is found
+    by its place among the name's appearances."""
+    name = " ".join(text[start:end].split())
+    before = " ".join(text[:start].split()).count(name)
+    for sentence in _sentences(text):
+        here = sentence.count(name)
+        if before < here:
+            at = -1
+            for _ in range(before + 1):
+                at = sentence.index(name, at + 1)
+            return _clip(sentence, at)
+        before -= here
+    whole = " ".join(text.split())
+    return _clip(whole, whole.find(name))
+
+
+@lru_cache(maxsize=8)  # an article's companies share its text
+def _sentences(text: str) -> tuple[str, ...]:
+    return tuple(" ".join(s.split()) for s in sentences(text))
+
+
+def _clip(sentence: str, at: int) -> str:
+    if len(sentence) <= SNIPPET_CHARS:
+        return sentence
+    lo = max(0, at - SNIPPET_CHARS // 2)
+    return ("…" if lo else "") + sentence[lo : lo + SNIPPET_CHARS].strip() + "…"
