@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tipsheet.core.config import Company
-from tipsheet.core.matching import CompanyMatcher, is_ambiguous
+from tipsheet.core.matching import CompanyMatcher, _snippet, is_ambiguous
 
 COMPANIES = {
     "apple": Company(name="Apple Inc.", aliases=["Apple"], domains=["apple.com"], ticker="AAPL"),
@@ -100,3 +100,14 @@ def test_context_words_and_title_case(matcher):
     assert signal(matcher, "Delta is changing SkyMiles status rules.", "delta", "context") == 1.0
     [occ] = found(matcher, "Judges favour a flaky crust.", "Apple Pie Contest Returns")["apple"]
     assert occ.in_title and occ.signals["title_mode"] == 1.0
+
+
+def test_a_snippet_is_the_sentence_of_its_occurrence_whole():
+    text = "Intro.\nThe U.S. unit of Contoso Ltd. said: Contoso will  grow. Later, Contoso\nfell."
+    starts = [i for i in range(len(text)) if text.startswith("Contoso", i)]
+    got = [_snippet(text, s, s + len("Contoso")) for s in starts]
+    assert got == [
+        "The U.S. unit of Contoso Ltd. said: Contoso will grow.",
+        "The U.S. unit of Contoso Ltd. said: Contoso will grow.",
+        "Later, Contoso fell.",
+    ]
