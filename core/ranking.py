@@ -95,7 +95,7 @@ def _primary_event(events: tuple[Event, ...], company_id: str) -> Event | None:
     if not events:
         return None
     about = [e for e in events if e.company_id == company_id]
-    return max(about or events, key=lambda e: e.confidence or 0, default=None)
+    return max(about or events, key=lambda e: e.confidence or 0)
 
 
 def _name_patterns(names: list[str]) -> list[re.Pattern]:

@@ -14,7 +14,7 @@ import threading
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +64,8 @@ def write_digests(
         unread = reads.nothing_read_on(con, as_of)
         notice = nothing_read_notice(*unread) if unread else None
         loading = _load_embedding_model(cfg)
-        pool = Pool.read(con, cfg, as_of)
+        companies = sorted({c for m in cfg.managers for c in cfg.relations(m)})
+        pool = Pool.read(con, companies, reads.recent_window(as_of, cfg.settings.lookback_days))
         loading.join()
         for manager in cfg.managers:
             inputs = ranking_inputs(con, cfg, manager, as_of, pool)
@@ -229,9 +230,7 @@ class Pool:
     vectors: dict[str, np.ndarray]
 
     @classmethod
-    def read(cls, con, cfg: Config, as_of: date) -> Pool:
-        companies = sorted({c for m in cfg.managers for c in cfg.relations(m)})
-        since = reads.recent_window(as_of, cfg.settings.lookback_days)
+    def read(cls, con, companies: list[str], since: datetime) -> Pool:
         rows = reads.candidates(con, companies, since)
         return cls(rows, reads.lead_vectors(con, list(dict.fromkeys(r.article_id for r in rows))))
 
@@ -250,12 +249,9 @@ def ranking_inputs(
     relations = cfg.relations(manager)
     if pool is None:
         since = reads.recent_window(as_of, cfg.settings.lookback_days)
-        candidates = reads.candidates(con, list(relations), since)
-        ids = list(dict.fromkeys(c.article_id for c in candidates))
-        vectors = reads.lead_vectors(con, ids)
-    else:
-        candidates, vectors = pool.of(relations)
-        ids = list(dict.fromkeys(c.article_id for c in candidates))
+        pool = Pool.read(con, list(relations), since)
+    candidates, vectors = pool.of(relations)
+    ids = list(dict.fromkeys(c.article_id for c in candidates))
     # The stories ranking asks about (its keys) and the articles new_since looks up.
     keys = {c.story_id or c.article_id for c in candidates} | set(ids)
     return ranking.Inputs(

@@ -179,8 +179,8 @@ def candidate_from(
 ) -> Candidate:
     """One candidate from its article's CANDIDATE_ARTICLE_COLUMNS and one mention's
     CANDIDATE_MENTION_COLUMNS."""
-    id_, url, title, summary, published_at, published_day, fetched_at, site, language = article[:9]
-    origin, story_id = article[9:]
+    (id_, url, title, summary, published_at, published_day, fetched_at, site, language, origin,
+     story_id) = article  # fmt: skip
     _, company_id, count, in_title, snippet, confidence = mention
     return Candidate(
         article_id=id_,

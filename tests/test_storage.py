@@ -426,13 +426,18 @@ def test_lead_vectors_are_the_stored_ones_of_the_ids_asked(fresh_db, cfg):
     assert reads.lead_vectors(con, ["missing"]) == {}
 
 
-def test_unkeyed_stories_are_the_recent_analysed_articles_without_keys(fresh_db, cfg):
+def _three_stories(fresh_db, cfg):
+    """a001 and a002 recent stories, a003 not analysed, a004 a story older than the window."""
     con, _ = fresh_db
     source = cfg.sources()[0]
     old = Article(**{**_article(4).__dict__, "published_at": datetime(2026, 8, 1, tzinfo=UTC)})
     arts = [_article(1, source.id), _article(2, source.id), _article(3, source.id), old]
     writes.save_source_results(con, 1, [_result(source, arts)], date(2026, 11, 2))
-    stories = {"a001": "s1", "a002": "s2", "a004": "s4"}
+    return con, arts, {"a001": "s1", "a002": "s2", "a004": "s4"}
+
+
+def test_unkeyed_stories_are_the_recent_analysed_articles_without_keys(fresh_db, cfg):
+    con, arts, stories = _three_stories(fresh_db, cfg)
     writes.save_analysis(con, AnalysisResult(list(stories), [], [], stories))
     writes.save_story_keys(con, {"a002": StoryIndex.keys_for("Contoso acquires startup 2")})
     since = datetime(2026, 10, 1, tzinfo=UTC)
@@ -441,12 +446,7 @@ def test_unkeyed_stories_are_the_recent_analysed_articles_without_keys(fresh_db,
 
 
 def test_story_candidates_are_recent_stories_sharing_a_band_key(fresh_db, cfg):
-    con, _ = fresh_db
-    source = cfg.sources()[0]
-    old = Article(**{**_article(4).__dict__, "published_at": datetime(2026, 8, 1, tzinfo=UTC)})
-    arts = [_article(1, source.id), _article(2, source.id), _article(3, source.id), old]
-    writes.save_source_results(con, 1, [_result(source, arts)], date(2026, 11, 2))
-    stories = {"a001": "s1", "a002": "s2", "a004": "s4"}
+    con, arts, stories = _three_stories(fresh_db, cfg)
     keys = {i: StoryKeys(None, [n, 100 + n]) for n, i in enumerate(stories, 1)}
     writes.save_analysis(con, AnalysisResult(list(stories), [], [], stories), keys)
     writes.save_story_keys(con, {"a003": StoryKeys(None, [1, 2])})  # not analysed: no story
