@@ -24,13 +24,14 @@ from tipsheet.core.feedback import feedback_adjustments
 from tipsheet.core.profile import lead_vectors, profile_text, similarities
 from tipsheet.core.records import Candidate, Event, Judgement, Posting
 from tipsheet.core.score import (
+    FeatureColumns,
     Features,
     ScoreBreakdown,
     Weights,
     default_weights,
     interests_hits,
     score_item,
-    score_rank,
+    score_ranks,
 )
 from tipsheet.core.signals import Signal, find_signals, has_strong_signal, strongest
 from tipsheet.core.talking_points import talking_points
@@ -137,7 +138,7 @@ class _Ranked:
     order: tuple  # _order's
     candidate: Candidate
     event: Event | None
-    scoring: tuple  # score_item's arguments
+    scoring: Callable[[], tuple]  # score_item's arguments
 
     @property
     def worth_call(self) -> bool:
@@ -175,40 +176,39 @@ def _ranked(
     adjust = feedback_adjustments(inputs.feedback, ids, vecs)
     count_interests = every_feature or weights.weights.get("interests", 0.0) != 0.0
     texts = inputs.texts_of(ids) if count_interests else {}
+    found = [_primary_event(c.events, c.company_id) for c in rows]
+    columns = FeatureColumns(
+        relation=[
+            relation_of(relations.get(c.company_id, "industry"), e, own_names, c.title or "")
+            for c, e in zip(rows, found, strict=True)
+        ],
+        event_type=[e.event_type if e else None for e in found],
+        event_confidence=[(e.confidence or 0.0) if e else 0.0 for e in found],
+        in_title=[c.in_title for c in rows],
+        mention_count=[c.mention_count or 1 for c in rows],
+        profile=[sims[c.article_id] for c in rows],
+        interests_hits=[
+            interests_hits(f"{c.title or ''}\n{texts[c.article_id] or ''}", manager.interests)
+            if count_interests
+            else None
+            for c in rows
+        ],
+        coverage=[c.coverage for c in rows],
+    )
+    keys = [c.story_id or c.article_id for c in rows]
+    listed = [inputs.listed_before.get(k, 0) for k in keys]
+    adjusted = [adjust.get(c.article_id, 0.0) for c in rows]
+    worth, totals = score_ranks(columns, weights, [c.when for c in rows], as_of, listed, adjusted)
+
+    def scoring(i: int) -> Callable[[], tuple]:
+        return lambda: (columns.row(i), weights, rows[i].when, as_of, listed[i], adjusted[i])
+
     best: dict[str, _Ranked] = {}
-    for c in rows:
-        event = _primary_event(c.events, c.company_id)
-        relation = relation_of(
-            relations.get(c.company_id, "industry"), event, own_names, c.title or ""
-        )
-        features = Features(
-            relation=relation,
-            event_type=event.event_type if event else None,
-            event_confidence=(event.confidence or 0.0) if event else 0.0,
-            in_title=c.in_title,
-            mention_count=c.mention_count or 1,
-            profile=sims[c.article_id],
-            interests_hits=(
-                interests_hits(f"{c.title or ''}\n{texts[c.article_id] or ''}", manager.interests)
-                if count_interests
-                else None
-            ),
-            coverage=c.coverage,
-        )
-        key = c.story_id or c.article_id
-        scoring = (
-            features,
-            weights,
-            c.when,
-            as_of,
-            inputs.listed_before.get(key, 0),
-            adjust.get(c.article_id, 0.0),
-        )
-        worth, total = score_rank(*scoring)
-        order = _order(worth, total, relation, c.article_id)
-        current = best.get(key)
+    for i, c in enumerate(rows):
+        order = _order(worth[i], totals[i], columns.relation[i], c.article_id)
+        current = best.get(keys[i])
         if current is None or order < current.order:
-            best[key] = _Ranked(order, c, event, scoring)
+            best[keys[i]] = _Ranked(order, c, found[i], scoring(i))
     return sorted(best.values(), key=lambda r: r.order)
 
 
@@ -236,7 +236,8 @@ class Scored:
 
 def _row(cfg: Config, manager: Manager, ranked: _Ranked) -> Scored:
     """The ranked row with its score's breakdown."""
-    c, features = ranked.candidate, ranked.scoring[0]
+    c, scoring = ranked.candidate, ranked.scoring()
+    features = scoring[0]
     company_id = manager.company if features.relation == "own" else c.company_id
     return Scored(
         candidate=c,
@@ -244,7 +245,7 @@ def _row(cfg: Config, manager: Manager, ranked: _Ranked) -> Scored:
         relation=features.relation,
         event=ranked.event,
         features=features,
-        breakdown=score_item(*ranked.scoring),
+        breakdown=score_item(*scoring),
         company_name=cfg.companies[company_id].name,
         own_name=cfg.companies[manager.company].name,
     )

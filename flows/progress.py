@@ -10,9 +10,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
 
 Listener = Callable[[str, int, int | None], None]
 
@@ -49,6 +51,9 @@ def listening(listener: Listener) -> Iterator[None]:
 @contextmanager
 def terminal_progress(console: Console) -> Iterator[Progress]:
     """One rich progress bar per stage while the body runs, drawn on `console`."""
+    # Imported here: the progress bars alone cost `tipsheet digest` a tenth of its start-up.
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     bars = Progress(
         TextColumn("{task.description:<20}"),
         BarColumn(),

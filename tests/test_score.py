@@ -94,10 +94,40 @@ def test_talking_points_are_whole_sentences_of_one_paragraph():
     assert tp.count('"') % 2 == 0
 
 
-def test_the_rank_is_the_breakdowns_worth_and_total():
-    from tipsheet.core.score import score_rank
+def test_the_ranks_are_the_breakdowns_worth_and_total_bit_for_bit():
+    import dataclasses
+    import random
 
-    for kw in ({}, {"relation": "industry"}, {"profile": -0.7, "mention_count": 9}):
-        for args in ((TODAY, TODAY), (date(2026, 11, 1), TODAY, 2, -0.5)):
-            b = score_item(f(**kw), W, *args)
-            assert score_rank(f(**kw), W, *args) == (b.worth_call, b.total)
+    from tipsheet.core.score import FeatureColumns, score_ranks
+
+    rng = random.Random(7)
+    weights = Weights(
+        bias=-1.3,
+        weights={k: rng.uniform(-2, 2) for k in FEATURES},
+        threshold=0.4,
+    )
+    items = [
+        f(
+            relation=rng.choice(["competitor", "customer", "own", "industry"]),
+            event_type=rng.choice([None, "acquisition", "funding", "partnership"]),
+            event_confidence=rng.random(),
+            in_title=rng.random() < 0.5,
+            mention_count=rng.randint(1, 12),
+            profile=rng.uniform(-0.3, 0.9),
+            interests_hits=rng.choice([None, 0, 1, 4]),
+            coverage=rng.randint(1, 6),
+        )
+        for _ in range(500)
+    ]
+    published = [rng.choice([None, TODAY, date(2026, 11, 1), date(2026, 12, 1)]) for _ in items]
+    listed = [rng.randint(0, 3) for _ in items]
+    feedback = [rng.choice([0.0, rng.uniform(-3, 3)]) for _ in items]
+    columns = FeatureColumns(
+        **{k.name: [getattr(x, k.name) for x in items] for k in dataclasses.fields(Features)}
+    )
+    assert [columns.row(i) for i in range(len(items))] == items
+    worth, totals = score_ranks(columns, weights, published, TODAY, listed, feedback)
+    for i, item in enumerate(items):
+        b = score_item(item, weights, published[i], TODAY, listed[i], feedback[i])
+        assert (worth[i], totals[i]) == (b.worth_call, b.total)
+    assert any(worth) and not all(worth)

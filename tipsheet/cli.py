@@ -7,6 +7,7 @@ could be read (recorded, and said in every digest).
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from datetime import date
@@ -45,10 +46,30 @@ FormatOpt = typer.Option(
 
 
 @app.callback()
-def _before_every_command() -> None:
+def _before_every_command(ctx: typer.Context) -> None:
     # Before any command can import Prefect, not at import time: importing the CLI (as the
     # tests do) changes no environment.
     telemetry.quiet()
+    if ctx.invoked_subcommand in READS_ONLY:
+        # The collector's passes walk every live object, and a digest holds tens of
+        # thousands of rows: they cost a third of its ranking. A command that answers in a
+        # second lets what it imported be (freeze) and collects a hundred times less often.
+        # A night keeps Python's defaults: it runs for minutes and holds parsed pages.
+        gc.freeze()
+        gc.set_threshold(*READ_GC_THRESHOLDS)
+
+
+READS_ONLY = {
+    "digest",
+    "query",
+    "search",
+    "explain",
+    "sources",
+    "outreach",
+    "contacted",
+    "feedback",
+}
+READ_GC_THRESHOLDS = (50_000, 20, 100)  # Python's are (700, 10, 10)
 
 
 def _fail(message: str, code: int) -> typer.Exit:
