@@ -24,13 +24,17 @@ FLOOR = 0.3  # similarities below this say nothing: unrelated items
 
 
 def feedback_adjustments(
-    feedback: list[Judgement], ids: list[str], vecs: np.ndarray
+    feedback: list[Judgement],
+    ids: list[str],
+    vecs: np.ndarray,
+    stored: dict[str, np.ndarray] | None = None,
 ) -> dict[str, float]:
     """article id -> log-odds adjustment, for the candidates `ids` with lead vectors `vecs`
-    (tipsheet.core.profile.lead_vectors)."""
+    (tipsheet.core.profile.lead_vectors). stored: article id -> lead vector, of judged items
+    too; a judged item without one is embedded here."""
     if not feedback or not ids:
         return {}
-    judged = embed([article_text(f.title, f.text) for f in feedback])
+    judged = judged_vectors(feedback, stored or {})
     useful = np.array([bool(f.useful) for f in feedback])
     sims = vecs @ judged.T
     out = {}
@@ -40,6 +44,19 @@ def feedback_adjustments(
         if up or down:
             out[aid] = GAIN * (up - down)
     return out
+
+
+def judged_vectors(feedback: list[Judgement], stored: dict[str, np.ndarray]) -> np.ndarray:
+    """One lead vector per judged item: the stored one, else its headline and lede embedded."""
+    missing = [f for f in feedback if f.article_id not in stored]
+    made = dict(
+        zip(
+            [f.article_id for f in missing],
+            embed([article_text(f.title, f.text) for f in missing]),
+            strict=True,
+        )
+    )
+    return np.vstack([stored.get(f.article_id, made.get(f.article_id)) for f in feedback])
 
 
 def _closest(values: np.ndarray) -> float:

@@ -9,6 +9,7 @@ of the score.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Protocol
 
 import numpy as np
@@ -47,8 +48,17 @@ def lead_vectors(articles: list[Lead]) -> np.ndarray:
     return embed([article_text(a.title, a.text or a.summary) for a in articles])
 
 
-def similarities(profile: str, vecs: np.ndarray) -> list[float]:
-    """Cosine of each article's lead vector to the profile (embeddings are unit vectors)."""
+def profile_key(text: str) -> str:
+    """What a profile's stored embedding is found by: its text's SHA-256."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def profile_vector(text: str) -> np.ndarray:
+    return embed([text])[0]
+
+
+def similarities(profile: np.ndarray, vecs: np.ndarray) -> list[float]:
+    """Cosine of each article's lead vector to the profile's (embeddings are unit vectors)."""
     if not len(vecs):
         return []
-    return [float(x) for x in np.clip(vecs @ embed([profile])[0], -1.0, 1.0)]
+    return [float(x) for x in np.clip(vecs @ profile, -1.0, 1.0)]

@@ -21,7 +21,7 @@ from tipsheet.core.digest import (
     why_it_matters,
 )
 from tipsheet.core.feedback import feedback_adjustments
-from tipsheet.core.profile import lead_vectors, profile_text, similarities
+from tipsheet.core.profile import lead_vectors, profile_text, profile_vector, similarities
 from tipsheet.core.records import Candidate, Event, Judgement, Posting
 from tipsheet.core.score import (
     FeatureColumns,
@@ -48,9 +48,12 @@ class Inputs:
     postings: list[Posting] = field(default_factory=list)
     news: list[Candidate] = field(default_factory=list)  # about the manager's company
     feedback: list[Judgement] = field(default_factory=list)  # the manager's judged items
-    # article id -> stored lead vector (tipsheet.core.profile.lead_vectors); a candidate
-    # without one is embedded here
+    # article id -> stored lead vector (tipsheet.core.profile.lead_vectors), of candidates
+    # and judged items; one without is embedded here
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    # the manager's profile embedding, as stored (storage.reads.profile_vectors); None:
+    # embedded here
+    profile: np.ndarray | None = None
     # article ids -> their texts, for candidates read without them (storage.reads.candidates);
     # None: each candidate carries its own text
     texts: Callable[[list[str]], dict[str, str | None]] | None = None
@@ -172,8 +175,11 @@ def _ranked(
     first = {c.article_id: c for c in rows}
     ids = list(first)
     vecs = _vectors([first[i] for i in ids], inputs)
-    sims = dict(zip(ids, similarities(profile_text(cfg, manager), vecs), strict=True))
-    adjust = feedback_adjustments(inputs.feedback, ids, vecs)
+    profile = inputs.profile
+    if profile is None:
+        profile = profile_vector(profile_text(cfg, manager))
+    sims = dict(zip(ids, similarities(profile, vecs), strict=True))
+    adjust = feedback_adjustments(inputs.feedback, ids, vecs, inputs.vectors)
     count_interests = every_feature or weights.weights.get("interests", 0.0) != 0.0
     texts = inputs.texts_of(ids) if count_interests else {}
     found = [_primary_event(c.events, c.company_id) for c in rows]

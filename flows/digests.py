@@ -7,10 +7,8 @@ configured: re-rendering three markdown files should not wait for an ephemeral A
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import threading
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,7 +29,7 @@ from tipsheet.core.html_digest import (
     render_digest_html,
     render_index_html,
 )
-from tipsheet.core.profile import profile_text
+from tipsheet.core.profile import profile_key, profile_text
 from tipsheet.core.records import Candidate
 from tipsheet.core.reminders import Reminder, render_ics
 from tipsheet.core.trends import trends_for, week_starts
@@ -63,12 +61,11 @@ def write_digests(
         failing = [s for s in reads.source_status(con) if s["active"] and s["failing_runs"] >= 2]
         unread = reads.nothing_read_on(con, as_of)
         notice = nothing_read_notice(*unread) if unread else None
-        loading = _load_embedding_model(cfg)
         companies = sorted({c for m in cfg.managers for c in cfg.relations(m)})
         pool = Pool.read(con, companies, reads.recent_window(as_of, cfg.settings.lookback_days))
-        loading.join()
+        profiles = profile_vectors(con, cfg)
         for manager in cfg.managers:
-            inputs = ranking_inputs(con, cfg, manager, as_of, pool)
+            inputs = ranking_inputs(con, cfg, manager, as_of, pool, profiles[manager.id])
             built = ranking.build_digest(
                 cfg, manager, as_of, inputs, _failing_for(cfg, manager, failing), notice=notice
             )
@@ -119,18 +116,18 @@ def write_digests(
     return paths
 
 
-def _load_embedding_model(cfg: Config) -> threading.Thread:
-    """Start loading the embedding model that ranking needs for each manager's profile: it
-    loads (a third of a second, mostly holding the GIL) while DuckDB reads the candidates,
-    which releases it. Should it fail, ranking meets the same error where it embeds."""
-
-    def load() -> None:
-        with contextlib.suppress(Exception):
-            embed([profile_text(cfg, m) for m in cfg.managers[:1]])
-
-    thread = threading.Thread(target=load, name="embedding-model", daemon=True)
-    thread.start()
-    return thread
+def profile_vectors(con, cfg: Config) -> dict[str, np.ndarray]:
+    """manager id -> the profile's embedding: stored ones read, the others embedded (the
+    model loads only then) and stored, for the next digest."""
+    keys = {m.id: profile_key(profile_text(cfg, m)) for m in cfg.managers}
+    stored = reads.profile_vectors(con, sorted(set(keys.values())))
+    texts = {keys[m.id]: profile_text(cfg, m) for m in cfg.managers}
+    missing = sorted(k for k in texts if k not in stored)
+    if missing:
+        made = dict(zip(missing, embed([texts[k] for k in missing]), strict=True))
+        writes.save_profile_vectors(con, made)
+        stored = {**stored, **made}
+    return {manager_id: stored[key] for manager_id, key in keys.items()}
 
 
 def require_database(path: Path) -> None:
@@ -242,10 +239,16 @@ class Pool:
 
 
 def ranking_inputs(
-    con, cfg: Config, manager, as_of: date, pool: Pool | None = None
+    con,
+    cfg: Config,
+    manager,
+    as_of: date,
+    pool: Pool | None = None,
+    profile: np.ndarray | None = None,
 ) -> ranking.Inputs:
     """pool: the candidates read for every manager (Pool.read); by default this manager's
-    alone are read. Texts are read when ranking asks for them (ranking.Inputs.texts)."""
+    alone are read. profile: the manager's (profile_vectors); by default ranking embeds it.
+    Texts are read when ranking asks for them (ranking.Inputs.texts)."""
     relations = cfg.relations(manager)
     if pool is None:
         since = reads.recent_window(as_of, cfg.settings.lookback_days)
@@ -254,6 +257,8 @@ def ranking_inputs(
     ids = list(dict.fromkeys(c.article_id for c in candidates))
     # The stories ranking asks about (its keys) and the articles new_since looks up.
     keys = {c.story_id or c.article_id for c in candidates} | set(ids)
+    feedback = reads.feedback(con, manager.id)
+    judged = [f.article_id for f in feedback if f.article_id not in vectors]
     return ranking.Inputs(
         candidates=candidates,
         last_contact=reads.last_contact(con, manager.id),
@@ -262,8 +267,9 @@ def ranking_inputs(
         postings=reads.postings(con, manager.company),
         # The manager's own company is among its relations: its news is in the candidates.
         news=[c for c in candidates if c.company_id == manager.company],
-        feedback=reads.feedback(con, manager.id),
-        vectors=vectors,
+        feedback=feedback,
+        vectors={**vectors, **reads.lead_vectors(con, judged)},
+        profile=profile,
         texts=lambda article_ids: reads.article_texts(con, article_ids),
     )
 

@@ -221,10 +221,20 @@ def lead_vectors(con, article_ids: list[str]) -> dict[str, np.ndarray]:
     try:
         # The rows' span first: joined alone, DuckDB read every stored vector before keeping
         # these, and recent articles' vectors lie together, at the table's end.
-        first, last = con.execute(f"SELECT min(v.rowid), max(v.rowid) {join}").fetchone()
-        table = con.execute(
-            f"SELECT v.article_id, v.vec {join} WHERE v.rowid BETWEEN ? AND ?", [first, last]
-        ).to_arrow_table()
+        # Scattered rows (a manager's judged items, read with the candidates') are read by
+        # row id instead: their span can be most of the table.
+        first, last, found = con.execute(
+            f"SELECT min(v.rowid), max(v.rowid), count(*) {join}"
+        ).fetchone()
+        if found and last - first + 1 > 4 * found:
+            where = f"v.rowid IN (SELECT v.rowid {join})"
+            table = con.execute(
+                f"SELECT v.article_id, v.vec FROM article_vectors v WHERE {where}"
+            ).to_arrow_table()
+        else:
+            table = con.execute(
+                f"SELECT v.article_id, v.vec {join} WHERE v.rowid BETWEEN ? AND ?", [first, last]
+            ).to_arrow_table()
     finally:
         con.unregister("_vector_ids")
     if not table.num_rows:
@@ -232,6 +242,16 @@ def lead_vectors(con, article_ids: list[str]) -> dict[str, np.ndarray]:
     vecs = table.column("vec").combine_chunks()
     matrix = vecs.flatten().to_numpy().reshape(len(vecs), -1)
     return dict(zip(table.column("article_id").to_pylist(), matrix, strict=True))
+
+
+def profile_vectors(con, keys: list[str]) -> dict[str, np.ndarray]:
+    """text key (core.profile.profile_key) -> stored profile embedding, for those stored."""
+    if not keys:
+        return {}
+    rows = con.execute(
+        f"SELECT text_sha, vec FROM profile_vectors WHERE text_sha IN ({_sql_strings(keys)})"
+    ).fetchall()
+    return {k: np.asarray(v, dtype=np.float32) for k, v in rows}
 
 
 def events_by_article(con, article_ids: list[str]) -> dict[str, list[Event]]:

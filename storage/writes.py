@@ -326,19 +326,38 @@ def save_analysis(
 
 
 def _save_vectors(con, vectors: dict[str, np.ndarray]) -> None:
+    _insert_vectors(con, "article_vectors", "article_id", vectors)
+
+
+def save_profile_vectors(con, vectors: dict[str, np.ndarray]) -> None:
+    """Profile embeddings by their text's key (core.profile.profile_key); a key stored
+    already is left as it is."""
+    with transaction(con):
+        _insert_vectors(
+            con,
+            "profile_vectors",
+            "text_sha",
+            vectors,
+            "WHERE text_sha NOT IN (SELECT text_sha FROM profile_vectors)",
+        )
+
+
+def _insert_vectors(
+    con, table: str, key: str, vectors: dict[str, np.ndarray], where: str = ""
+) -> None:
     if not vectors:
         return
     matrix = np.vstack(list(vectors.values())).astype(np.float32, copy=False)
     flat = pa.array(matrix.reshape(-1), pa.float32())
     rows = pa.table(
         {
-            "article_id": pa.array(list(vectors), pa.string()),
+            key: pa.array(list(vectors), pa.string()),
             "vec": pa.FixedSizeListArray.from_arrays(flat, matrix.shape[1]),
         }
     )
     con.register("_vectors", rows)
     try:
-        con.execute("INSERT INTO article_vectors SELECT article_id, vec FROM _vectors")
+        con.execute(f"INSERT INTO {table} SELECT {key}, vec FROM _vectors {where}")
     finally:
         con.unregister("_vectors")
 

@@ -115,7 +115,10 @@ def test_009_keeps_every_row_of_the_tables_it_makes_again_without_keys(tmp_path)
             "WHERE constraint_type IN ('PRIMARY KEY', 'UNIQUE')"
         ).fetchall()
         assert not {t for (t,) in keys} & set(GROWING)
-        assert con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == 9
+        assert (
+            con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
+            == db.latest_version()
+        )
         # The default a later insert relies on is kept.
         con.execute("INSERT INTO events (article_id, event_type) VALUES ('a2', 'funding')")
         assert con.execute("SELECT in_lead FROM events WHERE article_id = 'a2'").fetchone() == (

@@ -415,15 +415,31 @@ def test_lead_vectors_are_the_stored_ones_of_the_ids_asked(fresh_db, cfg):
     con, _ = fresh_db
     source = cfg.sources()[0]
     writes.sync_config(con, cfg)
-    arts = [_article(n, source.id) for n in range(1, 5)]
+    arts = [_article(n, source.id) for n in range(1, 21)]
     writes.save_source_results(con, 1, [_result(source, arts)], date(2026, 11, 2))
     vecs = {a.id: np.full(256, n, dtype=np.float32) for n, a in enumerate(arts)}
     with writes.transaction(con):
         writes._save_vectors(con, vecs)
-    got = reads.lead_vectors(con, ["a002", "a004", "missing"])
+    got = reads.lead_vectors(con, ["a002", "a004", "missing"])  # rows close together
     assert sorted(got) == ["a002", "a004"]
     assert all((got[i] == vecs[i]).all() for i in got)
+    got = reads.lead_vectors(con, ["a001", "a020"])  # far apart: read by row id
+    assert sorted(got) == ["a001", "a020"]
+    assert all((got[i] == vecs[i]).all() for i in got)
     assert reads.lead_vectors(con, ["missing"]) == {}
+
+
+def test_profile_vectors_are_stored_once_per_key(fresh_db):
+    import numpy as np
+
+    con, _ = fresh_db
+    one, two = np.full(256, 0.5, dtype=np.float32), np.full(256, 0.25, dtype=np.float32)
+    writes.save_profile_vectors(con, {"k1": one})
+    writes.save_profile_vectors(con, {"k1": two, "k2": two})  # k1's first vector stays
+    got = reads.profile_vectors(con, ["k1", "k2", "k3"])
+    assert sorted(got) == ["k1", "k2"]
+    assert (got["k1"] == one).all() and (got["k2"] == two).all()
+    assert con.execute("SELECT count(*) FROM profile_vectors").fetchone()[0] == 2
 
 
 def _three_stories(fresh_db, cfg):
