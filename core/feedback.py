@@ -36,14 +36,9 @@ def feedback_adjustments(
         return {}
     judged = judged_vectors(feedback, stored or {})
     useful = np.array([bool(f.useful) for f in feedback])
-    sims = vecs @ judged.T
-    out = {}
-    for i, aid in enumerate(ids):
-        up = _closest(sims[i][useful])
-        down = _closest(sims[i][~useful])
-        if up or down:
-            out[aid] = GAIN * (up - down)
-    return out
+    sims = (vecs @ judged.T).astype(np.float64)  # float32 products, as each was computed
+    adjust = GAIN * (_closest(sims[:, useful]) - _closest(sims[:, ~useful]))
+    return {aid: float(a) for aid, a, on in zip(ids, adjust, adjust != 0, strict=True) if on}
 
 
 def judged_vectors(feedback: list[Judgement], stored: dict[str, np.ndarray]) -> np.ndarray:
@@ -59,7 +54,8 @@ def judged_vectors(feedback: list[Judgement], stored: dict[str, np.ndarray]) -> 
     return np.vstack([stored.get(f.article_id, made.get(f.article_id)) for f in feedback])
 
 
-def _closest(values: np.ndarray) -> float:
-    if values.size == 0:
-        return 0.0
-    return max(0.0, float(values.max()) - FLOOR) / (1 - FLOOR)
+def _closest(sims: np.ndarray) -> np.ndarray:
+    """Per row: how far its closest judged item stands above FLOOR, from 0 to 1."""
+    if sims.shape[1] == 0:
+        return np.zeros(len(sims))
+    return np.maximum(0.0, sims.max(axis=1) - FLOOR) / (1 - FLOOR)

@@ -138,14 +138,10 @@ def score_candidates(
 class _Ranked:
     """A story's best row, ranked: its row made whole (_row) only if it is returned or shown."""
 
-    order: tuple  # _order's
+    worth_call: bool
     candidate: Candidate
     event: Event | None
     scoring: Callable[[], tuple]  # score_item's arguments
-
-    @property
-    def worth_call(self) -> bool:
-        return self.order[0] == -1
 
 
 def _ranked(
@@ -209,13 +205,39 @@ def _ranked(
     def scoring(i: int) -> Callable[[], tuple]:
         return lambda: (columns.row(i), weights, rows[i].when, as_of, listed[i], adjusted[i])
 
-    best: dict[str, _Ranked] = {}
-    for i, c in enumerate(rows):
-        order = _order(worth[i], totals[i], columns.relation[i], c.article_id)
-        current = best.get(keys[i])
-        if current is None or order < current.order:
-            best[keys[i]] = _Ranked(order, c, found[i], scoring(i))
-    return sorted(best.values(), key=lambda r: r.order)
+    return [
+        _Ranked(worth[i], rows[i], found[i], scoring(i))
+        for i in _best_per_story(keys, worth, totals, columns.relation, rows)
+    ]
+
+
+def _best_per_story(
+    keys: list[str],
+    worth: list[bool],
+    totals: list[float],
+    relations: list[str],
+    rows: list[Candidate],
+) -> list[int]:
+    """The index of each story's best row, best first. Best: worth a call, then the score,
+    the closer relation, the article id; of equal rows, the first."""
+    if not rows:
+        return []
+    # np.lexsort sorts on its last key first, and keeps equal rows in their order.
+    by_order = np.lexsort(
+        (
+            np.array([c.article_id for c in rows]),
+            np.array([RELATION_ORDER.get(r, 9) for r in relations]),
+            -np.array(totals, dtype=np.float64),
+            -np.array(worth, dtype=np.int8),
+        )
+    )
+    seen: set[str] = set()
+    best = []
+    for i in by_order.tolist():
+        if keys[i] not in seen:
+            seen.add(keys[i])
+            best.append(i)
+    return best
 
 
 @dataclass(frozen=True)
@@ -272,11 +294,6 @@ def _vectors(rows: list[Candidate], inputs: Inputs) -> np.ndarray:
     if not rows:
         return np.zeros((0, 0), dtype=np.float32)
     return np.vstack([stored.get(r.article_id, made.get(r.article_id)) for r in rows])
-
-
-def _order(worth: bool, total: float, relation: str, article_id: str) -> tuple:
-    """Best first: worth a call, then the score, the closer relation, the article id."""
-    return (-worth, -total, RELATION_ORDER.get(relation, 9), article_id)
 
 
 def shown_rows(rows: list[_Ranked]) -> list[_Ranked]:

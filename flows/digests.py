@@ -11,7 +11,7 @@ import logging
 import os
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -64,6 +64,9 @@ def write_digests(
         companies = sorted({c for m in cfg.managers for c in cfg.relations(m)})
         pool = Pool.read(con, companies, reads.recent_window(as_of, cfg.settings.lookback_days))
         profiles = profile_vectors(con, cfg)
+        # Every manager's companies at once, as the pool: a read per manager scanned the
+        # trends' weeks again for companies they share.
+        daily = reads.daily_activity(con, companies, week_starts(as_of)[0], as_of)
         for manager in cfg.managers:
             inputs = ranking_inputs(con, cfg, manager, as_of, pool, profiles[manager.id])
             built = ranking.build_digest(
@@ -74,7 +77,7 @@ def write_digests(
                 new_items=new_since(built.items, inputs.candidates, inputs.listed_before),
                 old_signals=reads.signals_before(con, manager.id, as_of),
                 previous=reads.previous_digest(con, manager.id, as_of),
-                trends=manager_trends(con, cfg, manager, as_of),
+                trends=manager_trends(cfg, manager, as_of, daily),
             )
             relative = f"{manager.id}/{as_of.isoformat()}.md"
             path = out_dir / relative
@@ -211,9 +214,9 @@ def reminder(row: IndexRow) -> Reminder:
     )
 
 
-def manager_trends(con, cfg: Config, manager, as_of: date) -> list:
+def manager_trends(cfg: Config, manager, as_of: date, daily: dict) -> list:
+    """daily: reads.daily_activity of (at least) the manager's companies."""
     relations = cfg.relations(manager)
-    daily = reads.daily_activity(con, list(relations), week_starts(as_of)[0], as_of)
     names = {c: cfg.companies[c].name for c in relations}
     return trends_for(relations, names, daily, as_of)
 
@@ -225,11 +228,20 @@ class Pool:
 
     candidates: list[Candidate]
     vectors: dict[str, np.ndarray]
+    # article id -> text, of those read so far: the managers' shown items overlap too
+    texts: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
     def read(cls, con, companies: list[str], since: datetime) -> Pool:
         rows = reads.candidates(con, companies, since)
         return cls(rows, reads.lead_vectors(con, list(dict.fromkeys(r.article_id for r in rows))))
+
+    def texts_of(self, con, article_ids) -> dict[str, str | None]:
+        """What reads.article_texts returns, each text read once for every manager."""
+        missing = [i for i in article_ids if i not in self.texts]
+        if missing:
+            self.texts.update(reads.article_texts(con, missing))
+        return {i: self.texts[i] for i in article_ids if i in self.texts}
 
     def of(self, companies) -> tuple[list[Candidate], dict[str, np.ndarray]]:
         """What reads.candidates and reads.lead_vectors return for these companies."""
@@ -270,7 +282,7 @@ def ranking_inputs(
         feedback=feedback,
         vectors={**vectors, **reads.lead_vectors(con, judged)},
         profile=profile,
-        texts=lambda article_ids: reads.article_texts(con, article_ids),
+        texts=lambda article_ids: pool.texts_of(con, article_ids),
     )
 
 
