@@ -11,6 +11,7 @@ import logging
 import os
 import tomllib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -58,26 +59,30 @@ def write_digests(
     paths, index = [], []
     report("digests", 0, total=len(cfg.managers))
     try:
-        failing = [s for s in reads.source_status(con) if s["active"] and s["failing_runs"] >= 2]
-        unread = reads.nothing_read_on(con, as_of)
-        notice = nothing_read_notice(*unread) if unread else None
         companies = sorted({c for m in cfg.managers for c in cfg.relations(m)})
-        pool = Pool.read(con, companies, reads.recent_window(as_of, cfg.settings.lookback_days))
+        # The night's state is read aside, on a cursor of its own, while the candidates are:
+        # DuckDB lets go of the GIL while it scans, and there are two cores.
+        with ThreadPoolExecutor(1) as aside:
+            state = aside.submit(NightState.read, con.cursor(), as_of, companies)
+            pool = Pool.read(con, companies, reads.recent_window(as_of, cfg.settings.lookback_days))
+            night = state.result()
         profiles = profile_vectors(con, cfg)
-        # Every manager's companies at once, as the pool: a read per manager scanned the
-        # trends' weeks again for companies they share.
-        daily = reads.daily_activity(con, companies, week_starts(as_of)[0], as_of)
         for manager in cfg.managers:
             inputs = ranking_inputs(con, cfg, manager, as_of, pool, profiles[manager.id])
             built = ranking.build_digest(
-                cfg, manager, as_of, inputs, _failing_for(cfg, manager, failing), notice=notice
+                cfg,
+                manager,
+                as_of,
+                inputs,
+                _failing_for(cfg, manager, night.failing),
+                notice=night.notice,
             )
             html = render_digest_html(
                 built.page,
                 new_items=new_since(built.items, inputs.candidates, inputs.listed_before),
                 old_signals=reads.signals_before(con, manager.id, as_of),
                 previous=reads.previous_digest(con, manager.id, as_of),
-                trends=manager_trends(cfg, manager, as_of, daily),
+                trends=manager_trends(cfg, manager, as_of, night.daily),
             )
             relative = f"{manager.id}/{as_of.isoformat()}.md"
             path = out_dir / relative
@@ -108,7 +113,7 @@ def write_digests(
     finally:
         con.close()
     files = {
-        out_dir / "README.md": render_index(index, as_of, notice),
+        out_dir / "README.md": render_index(index, as_of, night.notice),
         out_dir / "index.html": render_index_html(index, as_of),
         out_dir / "contacts.ics": render_ics([reminder(r) for r in index], as_of),
     }
@@ -219,6 +224,31 @@ def manager_trends(cfg: Config, manager, as_of: date, daily: dict) -> list:
     relations = cfg.relations(manager)
     names = {c: cfg.companies[c].name for c in relations}
     return trends_for(relations, names, daily, as_of)
+
+
+@dataclass(frozen=True)
+class NightState:
+    """What every digest of the night shows besides its items: failing sources, the notice of
+    a night on which nothing could be read, and the trends' daily counts."""
+
+    failing: list[dict]
+    notice: str | None
+    daily: dict
+
+    @classmethod
+    def read(cls, con, as_of: date, companies: list[str]) -> NightState:
+        """Reads on `con` and closes it (a cursor of the digests' connection)."""
+        try:
+            failing = [
+                s for s in reads.source_status(con) if s["active"] and s["failing_runs"] >= 2
+            ]
+            unread = reads.nothing_read_on(con, as_of)
+            # Every manager's companies at once, as the pool: a read per manager scanned the
+            # trends' weeks again for the companies they share.
+            daily = reads.daily_activity(con, companies, week_starts(as_of)[0], as_of)
+        finally:
+            con.close()
+        return cls(failing, nothing_read_notice(*unread) if unread else None, daily)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -24,14 +25,15 @@ MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 LOCK_WORDS = ("lock", "Conflicting")
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """(version, name, sql) of every packaged migration, in order."""
+@cache
+def migrations() -> tuple[tuple[int, str, str], ...]:
+    """(version, name, sql) of every packaged migration, in order (read once a process)."""
     out = []
     for entry in (resources.files("tipsheet.storage") / "migrations").iterdir():
         m = MIGRATION_NAME.match(entry.name)
         if m:
             out.append((int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
-    return sorted(out)
+    return tuple(sorted(out))
 
 
 def latest_version() -> int:
@@ -82,7 +84,7 @@ def connect(
     con = _open(path, read_only=False, wait_s=wait_s)
     try:
         before = check_version(con, path)
-        if migrate(con, path) != before:
+        if before < latest_version() and migrate(con, path) != before:
             # Schema changes never wait in the log: DuckDB 1.5 cannot replay some of them
             # (a sequence's use as a column default fails with "no default database set").
             con.execute("CHECKPOINT")
