@@ -63,7 +63,7 @@ def write_digests(
         # The night's state is read aside, on a cursor of its own, while the candidates are:
         # DuckDB lets go of the GIL while it scans, and there are two cores.
         with ThreadPoolExecutor(1) as aside:
-            state = aside.submit(NightState.read, con.cursor(), as_of, companies)
+            state = aside.submit(_closing(NightState.read), con.cursor(), as_of, companies)
             pool = Pool.read(con, companies, reads.recent_window(as_of, cfg.settings.lookback_days))
             night = state.result()
         profiles = profile_vectors(con, cfg)
@@ -226,6 +226,18 @@ def manager_trends(cfg: Config, manager, as_of: date, daily: dict) -> list:
     return trends_for(relations, names, daily, as_of)
 
 
+def _closing(read: Callable) -> Callable:
+    """`read(con, ...)` that closes `con` (a cursor read aside) when done."""
+
+    def run(con, *args):
+        try:
+            return read(con, *args)
+        finally:
+            con.close()
+
+    return run
+
+
 @dataclass(frozen=True)
 class NightState:
     """What every digest of the night shows besides its items: failing sources, the notice of
@@ -237,17 +249,11 @@ class NightState:
 
     @classmethod
     def read(cls, con, as_of: date, companies: list[str]) -> NightState:
-        """Reads on `con` and closes it (a cursor of the digests' connection)."""
-        try:
-            failing = [
-                s for s in reads.source_status(con) if s["active"] and s["failing_runs"] >= 2
-            ]
-            unread = reads.nothing_read_on(con, as_of)
-            # Every manager's companies at once, as the pool: a read per manager scanned the
-            # trends' weeks again for the companies they share.
-            daily = reads.daily_activity(con, companies, week_starts(as_of)[0], as_of)
-        finally:
-            con.close()
+        failing = [s for s in reads.source_status(con) if s["active"] and s["failing_runs"] >= 2]
+        unread = reads.nothing_read_on(con, as_of)
+        # Every manager's companies at once, as the pool: a read per manager scanned the
+        # trends' weeks again for the companies they share.
+        daily = reads.daily_activity(con, companies, week_starts(as_of)[0], as_of)
         return cls(failing, nothing_read_notice(*unread) if unread else None, daily)
 
 
@@ -263,8 +269,13 @@ class Pool:
 
     @classmethod
     def read(cls, con, companies: list[str], since: datetime) -> Pool:
-        rows = reads.candidates(con, companies, since)
-        return cls(rows, reads.lead_vectors(con, list(dict.fromkeys(r.article_id for r in rows))))
+        # The vectors are read aside, on a cursor of their own, while the candidates are.
+        with ThreadPoolExecutor(1) as aside:
+            vectors = aside.submit(
+                _closing(reads.candidate_vectors), con.cursor(), companies, since
+            )
+            rows = reads.candidates(con, companies, since)
+            return cls(rows, vectors.result())
 
     def texts_of(self, con, article_ids) -> dict[str, str | None]:
         """What reads.article_texts returns, each text read once for every manager."""

@@ -120,6 +120,14 @@ def unkeyed_stories(con, since: datetime) -> list[tuple[str, str]]:
     ).fetchall()
 
 
+# The articles that are candidates: recent ones that mention any of the companies.
+# Parameters: since, the company ids.
+_CANDIDATE_ARTICLES = (
+    "coalesce(published_at, fetched_at) >= ? AND id IN (SELECT article_id FROM mentions "
+    "WHERE company_id IN (SELECT unnest(?::VARCHAR[])))"
+)
+
+
 def candidates(con, company_ids: list[str], since: datetime) -> list[Candidate]:
     """Recent articles that mention any of these companies, one per (article, company).
 
@@ -131,12 +139,10 @@ def candidates(con, company_ids: list[str], since: datetime) -> list[Candidate]:
     # text of every stored article before keeping the recent ones, a cost that grew with
     # history; each read below touches the lookback window's rows only.
     recent = "coalesce(published_at, fetched_at) >= ?"
-    mentioned = "SELECT article_id FROM mentions WHERE company_id IN (SELECT unnest(?::VARCHAR[]))"
     articles = {
         row[0]: row
         for row in con.execute(
-            f"SELECT {CANDIDATE_ARTICLE_COLUMNS} "
-            f"FROM articles WHERE {recent} AND id IN ({mentioned})",
+            f"SELECT {CANDIDATE_ARTICLE_COLUMNS} FROM articles WHERE {_CANDIDATE_ARTICLES}",
             [since, company_ids],
         ).fetchall()
     }
@@ -217,28 +223,42 @@ def lead_vectors(con, article_ids: list[str]) -> dict[str, np.ndarray]:
     if not article_ids:
         return {}
     _joined_ids(con, "_vector_ids", article_ids)
-    join = "FROM article_vectors v JOIN _vector_ids i ON i.id = v.article_id"
     try:
-        # The rows' span first: joined alone, DuckDB read every stored vector before keeping
-        # these, and recent articles' vectors lie together, at the table's end.
-        # Scattered rows (a manager's judged items, read with the candidates') are read by
-        # row id instead: their span can be most of the table.
-        first, last, found = con.execute(
-            f"SELECT min(v.rowid), max(v.rowid), count(*) {join}"
-        ).fetchone()
-        if found and last - first + 1 > 4 * found:
-            where = f"v.rowid IN (SELECT v.rowid {join})"
-            table = con.execute(
-                f"SELECT v.article_id, v.vec FROM article_vectors v WHERE {where}"
-            ).to_arrow_table()
-        else:
-            table = con.execute(
-                f"SELECT v.article_id, v.vec {join} WHERE v.rowid BETWEEN ? AND ?", [first, last]
-            ).to_arrow_table()
+        return _vectors_of(con, "SELECT id FROM _vector_ids", [])
     finally:
         con.unregister("_vector_ids")
-    if not table.num_rows:
+
+
+def candidate_vectors(con, company_ids: list[str], since: datetime) -> dict[str, np.ndarray]:
+    """lead_vectors of the articles `candidates` returns, found without them: so both can
+    be read at once, on two cursors."""
+    if not company_ids:
         return {}
+    return _vectors_of(
+        con, f"SELECT id FROM articles WHERE {_CANDIDATE_ARTICLES}", [since, company_ids]
+    )
+
+
+def _vectors_of(con, ids_sql: str, params: list) -> dict[str, np.ndarray]:
+    """The stored lead vectors of the articles `ids_sql` selects."""
+    rows = f"FROM article_vectors v WHERE v.article_id IN ({ids_sql})"
+    # The rows' span first: joined alone, DuckDB read every stored vector before keeping
+    # these, and recent articles' vectors lie together, at the table's end. Scattered rows
+    # (a manager's judged items) are read by row id instead: their span can be most of it.
+    first, last, found = con.execute(
+        f"SELECT min(v.rowid), max(v.rowid), count(*) {rows}", params
+    ).fetchone()
+    if not found:
+        return {}
+    if last - first + 1 > 4 * found:
+        where = f"v.rowid IN (SELECT v.rowid {rows})"
+        table = con.execute(
+            f"SELECT v.article_id, v.vec FROM article_vectors v WHERE {where}", params
+        ).to_arrow_table()
+    else:
+        table = con.execute(
+            f"SELECT v.article_id, v.vec {rows} AND v.rowid BETWEEN ? AND ?", [*params, first, last]
+        ).to_arrow_table()
     vecs = table.column("vec").combine_chunks()
     matrix = vecs.flatten().to_numpy().reshape(len(vecs), -1)
     return dict(zip(table.column("article_id").to_pylist(), matrix, strict=True))
