@@ -63,12 +63,13 @@ def write_digests(
         # The night's state is read aside, on a cursor of its own, while the candidates are:
         # DuckDB lets go of the GIL while it scans, and there are two cores.
         with ThreadPoolExecutor(1) as aside:
-            state = aside.submit(_closing(NightState.read), con.cursor(), as_of, companies)
+            state = aside.submit(_closing(_states), con.cursor(), cfg, as_of, companies)
             pool = Pool.read(con, companies, reads.recent_window(as_of, cfg.settings.lookback_days))
-            night = state.result()
+            night, managers = state.result()
         profiles = profile_vectors(con, cfg)
         for manager in cfg.managers:
-            inputs = ranking_inputs(con, cfg, manager, as_of, pool, profiles[manager.id])
+            mine = managers[manager.id]
+            inputs = ranking_inputs(con, cfg, manager, as_of, pool, profiles[manager.id], mine)
             built = ranking.build_digest(
                 cfg,
                 manager,
@@ -80,8 +81,8 @@ def write_digests(
             html = render_digest_html(
                 built.page,
                 new_items=new_since(built.items, inputs.candidates, inputs.listed_before),
-                old_signals=reads.signals_before(con, manager.id, as_of),
-                previous=reads.previous_digest(con, manager.id, as_of),
+                old_signals=mine.signals_before,
+                previous=mine.previous_digest,
                 trends=manager_trends(cfg, manager, as_of, night.daily),
             )
             relative = f"{manager.id}/{as_of.isoformat()}.md"
@@ -258,6 +259,39 @@ class NightState:
 
 
 @dataclass(frozen=True)
+class ManagerState:
+    """What one manager's digest reads besides the candidates and their stories."""
+
+    last_contact: date | None
+    shared: set[str]
+    postings: list
+    feedback: list
+    judged: dict[str, np.ndarray]  # the stored lead vectors of the judged items
+    signals_before: set
+    previous_digest: date | None
+
+    @classmethod
+    def read(cls, con, manager, as_of: date) -> ManagerState:
+        feedback = reads.feedback(con, manager.id)
+        return cls(
+            last_contact=reads.last_contact(con, manager.id),
+            shared=reads.shared_articles(con, manager.id),
+            postings=reads.postings(con, manager.company),
+            feedback=feedback,
+            judged=reads.lead_vectors(con, [f.article_id for f in feedback]),
+            signals_before=reads.signals_before(con, manager.id, as_of),
+            previous_digest=reads.previous_digest(con, manager.id, as_of),
+        )
+
+
+def _states(con, cfg: Config, as_of: date, companies: list[str]):
+    """The night's state and each manager's, read on one cursor."""
+    return NightState.read(con, as_of, companies), {
+        m.id: ManagerState.read(con, m, as_of) for m in cfg.managers
+    }
+
+
+@dataclass(frozen=True)
 class Pool:
     """The candidates of every manager, read once: the managers' companies overlap (each
     one's rivals are another's own), and each read scans the whole lookback window."""
@@ -298,30 +332,32 @@ def ranking_inputs(
     as_of: date,
     pool: Pool | None = None,
     profile: np.ndarray | None = None,
+    state: ManagerState | None = None,
 ) -> ranking.Inputs:
     """pool: the candidates read for every manager (Pool.read); by default this manager's
     alone are read. profile: the manager's (profile_vectors); by default ranking embeds it.
-    Texts are read when ranking asks for them (ranking.Inputs.texts)."""
+    state: the manager's (ManagerState.read), by default read here. Texts are read when
+    ranking asks for them (ranking.Inputs.texts)."""
     relations = cfg.relations(manager)
     if pool is None:
         since = reads.recent_window(as_of, cfg.settings.lookback_days)
         pool = Pool.read(con, list(relations), since)
+    if state is None:
+        state = ManagerState.read(con, manager, as_of)
     candidates, vectors = pool.of(relations)
     ids = list(dict.fromkeys(c.article_id for c in candidates))
     # The stories ranking asks about (its keys) and the articles new_since looks up.
     keys = {c.story_id or c.article_id for c in candidates} | set(ids)
-    feedback = reads.feedback(con, manager.id)
-    judged = [f.article_id for f in feedback if f.article_id not in vectors]
     return ranking.Inputs(
         candidates=candidates,
-        last_contact=reads.last_contact(con, manager.id),
-        shared=reads.shared_articles(con, manager.id),
+        last_contact=state.last_contact,
+        shared=state.shared,
         listed_before=reads.listed_before(con, manager.id, as_of, sorted(keys)),
-        postings=reads.postings(con, manager.company),
+        postings=state.postings,
         # The manager's own company is among its relations: its news is in the candidates.
         news=[c for c in candidates if c.company_id == manager.company],
-        feedback=feedback,
-        vectors={**vectors, **reads.lead_vectors(con, judged)},
+        feedback=state.feedback,
+        vectors={**vectors, **state.judged},
         profile=profile,
         texts=lambda article_ids: pool.texts_of(con, article_ids),
     )
