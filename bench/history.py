@@ -160,7 +160,7 @@ def _night(con, cfg, day, n, count, sources, companies, text, rnd, window) -> No
     if n % INDEX_EVERY == INDEX_EVERY - 1:
         with writes.transaction(con):
             search.index_articles(con, [])
-    vectors = lead_vectors([{"title": a.title, "text": a.text, "summary": a.summary} for a in made])
+    vectors = lead_vectors(made)
     writes.save_analysis(
         con,
         AnalysisResult([a.id for a in made], mentions, events, stories),

@@ -472,3 +472,21 @@ def test_story_candidates_are_recent_stories_sharing_a_band_key(fresh_db, cfg):
     assert reads.story_candidates(con, [101, 3, 103, 7], since) == [("a001", "s1", text)]
     assert [r[0] for r in reads.story_candidates(con, [1, 2, 2], since)] == ["a001", "a002"]
     assert reads.story_candidates(con, [], since) == []
+
+
+def test_the_long_run_benchs_history_is_written_through_storage(tmp_path):
+    """bench.longrun's year is written by bench/history.py: the same writes, a smaller year."""
+    from bench import history
+
+    data = {**CONFIG, "settings": {"database": str(tmp_path / "year.duckdb")}}
+    made = history.fill(parse_config(data), date(2026, 12, 3), articles=40, nights=4)
+    assert made["articles"] == 40
+    con = db.connect(tmp_path / "year.duckdb")
+    try:
+        counts = [
+            con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("articles", "mentions", "article_vectors", "runs")
+        ]
+    finally:
+        con.close()
+    assert counts == [40, 40, 40, 4]
