@@ -40,7 +40,11 @@ def analyse_articles(
         raise ValueError("injected models run in-process: pass no pool")
     if pool is None:
         finder = FactFinder(companies, models)
-        facts: Iterator[Facts] = (finder.facts(a) for a in articles)
+        facts: Iterator[Facts] = (
+            f
+            for i in range(0, len(articles), CHUNK)
+            for f in finder.facts_of(articles[i : i + CHUNK])
+        )
     else:
         facts = _pooled_facts(pool, articles)
     index = (

@@ -806,6 +806,13 @@ def triggers(sentence: str, event_type: str) -> float:
     return _Sentence(sentence).trigger(event_type)
 
 
+def strengths(sentence: str) -> dict[str, float]:
+    """`triggers` of every event type for one sentence, sharing the work they have in
+    common (its lower-case form, its background spans, its sports words)."""
+    one = _Sentence(sentence)
+    return {t: one.trigger(t) for t in EVENT_TYPES}
+
+
 class _Sentence:
     """One sentence, with what every event type's check needs computed once, when needed."""
 
