@@ -49,7 +49,7 @@ class Parts:
 
 
 def parts(title: str | None, text: str | None) -> Parts:
-    paras = event_cues.paragraphs(text or "")
+    paras = event_cues.paragraphs(text or "", event_cues.LEAD_SENTENCES + BODY_SENTENCES)
     lead = event_cues.lead(paras)
     rest = [s for p in paras for s in p][len(lead) : len(lead) + BODY_SENTENCES]
     return Parts((title or "").strip(), lead, rest)
