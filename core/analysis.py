@@ -22,6 +22,7 @@ def analyse_articles(
     known_stories: list[tuple[str, str, str]] | StoryIndex,
     pool: Executor | None = None,
     models: Models | None = None,
+    facts: Iterator[Facts] | None = None,
 ) -> AnalysisResult:
     """articles: the night's new articles, as storage read them.
 
@@ -35,14 +36,23 @@ def analyse_articles(
 
     models: the trained models (the committed ones when None; workers load those). An
     evaluation passes models trained without the articles it scores, and no pool.
+
+    facts: instead of a pool, `pooled_facts(pool, articles)` submitted earlier, so that the
+    workers start and run while the caller prepares the stories and the search index.
     """
-    if pool is not None and models is not None:
+    if (pool is not None or facts is not None) and models is not None:
         raise ValueError("injected models run in-process: pass no pool")
-    if pool is None:
+    if pool is not None and facts is not None:
+        raise ValueError("pass a pool or the facts submitted to one, not both")
+    if pool is not None:
+        facts = pooled_facts(pool, articles)
+    elif facts is None:
         finder = FactFinder(companies, models)
-        facts: Iterator[Facts] = (finder.facts(a) for a in articles)
-    else:
-        facts = _pooled_facts(pool, articles)
+        facts = (
+            f
+            for i in range(0, len(articles), CHUNK)
+            for f in finder.facts_of(articles[i : i + CHUNK])
+        )
     index = (
         known_stories
         if isinstance(known_stories, StoryIndex)
@@ -62,8 +72,9 @@ def story_text(article: ArticleText) -> str:
     return f"{article.title or ''}\n{article.body}"
 
 
-def _pooled_facts(pool: Executor, articles: list[ArticleText]) -> Iterator[Facts]:
-    """Submitted at once (the workers run while stories are assigned here), read in order."""
+def pooled_facts(pool: Executor, articles: list[ArticleText]) -> Iterator[Facts]:
+    """The articles' facts, submitted at once to a pool whose workers ran
+    `tipsheet.core.facts.init_worker` (they run while this process goes on), read in order."""
     futures = [
         pool.submit(worker_facts, articles[i : i + CHUNK]) for i in range(0, len(articles), CHUNK)
     ]

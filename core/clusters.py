@@ -90,11 +90,19 @@ def _hashes(text: str) -> np.ndarray:
     return np.frombuffer(raw, dtype=_HASHES)
 
 
+# The permutations MinHash draws from SEED, drawn once: drawing them costs more per article
+# than its signature does. Shared read-only, as datasketch's own copy() shares them.
+_SCHEME = MinHash(num_perm=NUM_PERM, seed=SEED).scheme
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED).permutations
+
+
 def _minhash(hashes: np.ndarray) -> MinHash:
     """The signature of hashed shingles, as MinHash.update on each shingle would give: a
     minimum, so order-free, computed a batch at a time (one numpy pass per batch, the batch
     bounding its len x NUM_PERM scratch array). `int` passes the precomputed hashes on."""
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int)
+    m = MinHash(
+        num_perm=NUM_PERM, seed=SEED, hashfunc=int, permutations=_PERMUTATIONS, scheme=_SCHEME
+    )
     values = hashes["minhash"].tolist()
     for i in range(0, len(values), MINHASH_BATCH):
         m.update_batch(values[i : i + MINHASH_BATCH])

@@ -717,19 +717,31 @@ PREFILTER = True
 _STEM_SCAN = {t: re.compile("|".join(map(re.escape, stems))) for t, stems in _STEMS.items()}
 
 
-def paragraphs(text: str) -> list[list[str]]:
+def paragraphs(text: str, enough: int | None = None) -> list[list[str]]:
     """Paragraphs of the text, each a list of sentences.
 
     Extracted pages put one paragraph per line. Hard-wrapped wire copy (lines of about 70
     characters, paragraphs indented or separated by a blank line) is unwrapped first, so a
     sentence is not cut at every line end.
+
+    enough: the leading paragraphs only, once they hold this many sentences and the two
+    paragraphs `lead` reads; splitting sentences is the cost, and a reader of the start of
+    a long text (the lede, the first sentences) needs no more.
     """
     text = (text or "").replace("\r\n", "\n")
     if _hard_wrapped(text):
         blocks = [" ".join(b.split()) for b in _WRAPPED_BREAK.split(text)]
     else:
         blocks = [b.strip() for b in _SOFT_BREAK.sub(" ", text).split("\n")]
-    return [_split_sentences(b) for b in blocks if b.strip()]
+    out: list[list[str]] = []
+    split = 0
+    for b in blocks:
+        if enough is not None and split >= enough and len(out) >= 2:
+            break
+        if b.strip():
+            out.append(_split_sentences(b))
+            split += len(out[-1])
+    return out
 
 
 def _split_sentences(block: str) -> list[str]:
@@ -804,6 +816,13 @@ def triggers(sentence: str, event_type: str) -> float:
     A trigger inside a background span (an aside about earlier news) does not count.
     """
     return _Sentence(sentence).trigger(event_type)
+
+
+def strengths(sentence: str) -> dict[str, float]:
+    """`triggers` of every event type for one sentence, sharing the work they have in
+    common (its lower-case form, its background spans, its sports words)."""
+    one = _Sentence(sentence)
+    return {t: one.trigger(t) for t in EVENT_TYPES}
 
 
 class _Sentence:

@@ -49,7 +49,7 @@ class Parts:
 
 
 def parts(title: str | None, text: str | None) -> Parts:
-    paras = event_cues.paragraphs(text or "")
+    paras = event_cues.paragraphs(text or "", event_cues.LEAD_SENTENCES + BODY_SENTENCES)
     lead = event_cues.lead(paras)
     rest = [s for p in paras for s in p][len(lead) : len(lead) + BODY_SENTENCES]
     return Parts((title or "").strip(), lead, rest)
@@ -58,10 +58,13 @@ def parts(title: str | None, text: str | None) -> Parts:
 def cue_features(p: Parts) -> np.ndarray:
     """Per type: the strongest cue in the headline, in the lede, in the body; the genre."""
     out = np.zeros(3 * len(EVENT_TYPES) + len(GENRES) + 1, dtype=np.float32)
+    title = event_cues.strengths(p.title) if p.title else None
+    lead = [event_cues.strengths(s) for s in p.lead]
+    body = [event_cues.strengths(s) for s in p.body]
     for i, t in enumerate(EVENT_TYPES):
-        out[3 * i] = event_cues.triggers(p.title, t) if p.title else 0.0
-        out[3 * i + 1] = max((event_cues.triggers(s, t) for s in p.lead), default=0.0)
-        out[3 * i + 2] = max((event_cues.triggers(s, t) for s in p.body), default=0.0)
+        out[3 * i] = title[t] if title else 0.0
+        out[3 * i + 1] = max((s[t] for s in lead), default=0.0)
+        out[3 * i + 2] = max((s[t] for s in body), default=0.0)
     genre = event_cues.genre(p.title, [p.lead, p.body])
     if genre in GENRES:
         out[3 * len(EVENT_TYPES) + GENRES.index(genre)] = 1.0

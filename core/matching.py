@@ -125,6 +125,28 @@ class _Form:
     pattern: re.Pattern
     ambiguous: bool
     kind: str  # name | domain | ticker
+    # Literals one of which every match of `pattern` contains (in the text as written, or
+    # in `_folded` text when `folded`): most forms appear in no article, and a substring
+    # test rules them out far faster than the pattern, whose leading lookbehind makes the
+    # regex engine try every position. None: no such literal, always scan.
+    needles: tuple[str, ...] | None
+    folded: bool = False
+
+    def may_occur(self, text: str, folded: str) -> bool:
+        if self.needles is None:
+            return True
+        where = folded if self.folded else text
+        return any(n in where for n in self.needles)
+
+
+# The only non-ASCII characters that re.IGNORECASE matches to an ASCII one (İ ı ſ K, found
+# by testing every code point); mapped to it before lowering, so that an ASCII domain found
+# by its case-insensitive pattern is always a substring of the folded text.
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def _folded(text: str) -> str:
+    return text.translate(_FOLD).lower()
 
 
 @dataclass
@@ -172,13 +194,15 @@ def _profile(company_id: str, company: Company) -> _Profile:
         if name in seen or not name.strip():
             continue
         seen.add(name)
-        forms.append(_Form(name, _name_pattern(name), is_ambiguous(name), "name"))
+        needles = (name, name.upper())
+        forms.append(_Form(name, _name_pattern(name), is_ambiguous(name), "name", needles))
     for domain in company.domains:
-        forms.append(_Form(domain, _domain_pattern(domain), False, "domain"))
+        needles = (domain.lower(),) if domain.isascii() else None
+        forms.append(_Form(domain, _domain_pattern(domain), False, "domain", needles, True))
     if company.ticker:
         t = company.ticker.upper()
         bare = len(t) >= 3 and zipf_frequency(t.lower(), "en") < 2.5
-        forms.append(_Form(t, _ticker_pattern(t, bare), False, "ticker"))
+        forms.append(_Form(t, _ticker_pattern(t, bare), False, "ticker", (t,)))
     context = frozenset(w.lower() for w in company.context)
     excludes = [re.compile(re.escape(p), re.IGNORECASE) for p in company.exclude if p.strip()]
     return _Profile(company_id, forms, context, excludes)
@@ -346,9 +370,11 @@ class CompanyMatcher:
         self, title: str | None, text: str, source_company_id: str | None = None
     ) -> list[Candidate]:
         title, text = title or "", text or ""
+        title_mode = _title_case(title)
+        bodies = [(True, title, _folded(title)), (False, text, _folded(text))]
         out = []
         for p in self._profiles:
-            occ = _occurrences(title, text, p)
+            occ = _occurrences(bodies, p, title_mode)
             if not occ:
                 continue
             lowered = {f.text.lower() for f in p.forms if f.ambiguous}
@@ -398,15 +424,22 @@ class CompanyMatcher:
         return out
 
 
-def _occurrences(title: str, text: str, p: _Profile) -> list[Occurrence]:
+def _occurrences(
+    bodies: list[tuple[bool, str, str]], p: _Profile, title_mode: bool
+) -> list[Occurrence]:
+    """bodies: (in title, text, its `_folded` form) of the headline and of the text."""
     out: list[Occurrence] = []
-    title_mode = _title_case(title)
-    for in_title, body in ((True, title), (False, text)):
+    for in_title, body, folded in bodies:
         if not body:
             continue
-        masked = _mask(body, p.excludes)
+        masked = body
+        if p.excludes:
+            masked = _mask(body, p.excludes)
+            folded = _folded(masked)
         taken: list[tuple[int, int]] = []
         for form in p.forms:  # longest names first: "Delta Air Lines" before "Delta"
+            if not form.may_occur(masked, folded):
+                continue
             for m in form.pattern.finditer(masked):
                 s, e = m.span()
                 if any(s < te and e > ts for ts, te in taken):

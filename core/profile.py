@@ -16,7 +16,7 @@ import numpy as np
 
 from tipsheet.core.config import Config, Manager
 from tipsheet.core.embed import embed
-from tipsheet.core.event_cues import lead, paragraphs
+from tipsheet.core.event_cues import LEAD_SENTENCES, lead, paragraphs
 
 
 class Lead(Protocol):
@@ -38,7 +38,7 @@ def profile_text(cfg: Config, manager: Manager) -> str:
 
 
 def article_text(title: str | None, text: str | None) -> str:
-    return " ".join([title or "", *lead(paragraphs(text or ""))])
+    return " ".join([title or "", *lead(paragraphs(text or "", LEAD_SENTENCES))])
 
 
 def lead_vectors(articles: list[Lead]) -> np.ndarray:

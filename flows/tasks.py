@@ -135,29 +135,36 @@ def analyse(cfg: Config, as_of: date) -> dict:
     con = night_db(cfg)
     try:
         pending = reads.unanalysed_articles(con)
-        if pending:
-            # The new articles' terms join the search index before they are marked analysed:
-            # a run killed in between finds them pending and indexes them afresh.
-            with writes.transaction(con):
-                search.index_articles(con, [a.id for a in pending])
-            stories = story_index(con, pending, as_of)
-            if len(pending) < analysis.PARALLEL_MIN_ARTICLES:
-                result = analysis.analyse_articles(pending, cfg.companies, stories)
-            else:
-                with analysis_pool(cfg) as pool:
-                    result = analysis.analyse_articles(pending, cfg.companies, stories, pool)
-            by_id = {a.id: a for a in pending}
-            vectors = lead_vectors([by_id[i] for i in result.article_ids])
-            writes.save_analysis(
-                con,
-                result,
-                {i: stories.keys_of(i) for i in result.article_ids},
-                dict(zip(result.article_ids, vectors, strict=True)),
-            )
+        if len(pending) < analysis.PARALLEL_MIN_ARTICLES:
+            _analyse(con, cfg, as_of, pending, None)
+        else:
+            with analysis_pool(cfg) as pool:
+                # Submitted first: the workers start (a few seconds each) and find the
+                # facts while this process indexes, hashes and embeds the same articles.
+                _analyse(con, cfg, as_of, pending, analysis.pooled_facts(pool, pending))
     finally:
         con.close()
     report("analysed", len(pending), total=len(pending))
     return {"analysed": len(pending)}
+
+
+def _analyse(con, cfg: Config, as_of: date, pending: list[ArticleText], facts) -> None:
+    """facts: `analysis.pooled_facts` of `pending`, or None to find them in-process."""
+    if not pending:
+        return
+    # The new articles' terms join the search index before they are marked analysed:
+    # a run killed in between finds them pending and indexes them afresh.
+    with writes.transaction(con):
+        search.index_articles(con, [a.id for a in pending])
+    stories = story_index(con, pending, as_of)
+    vectors = dict(zip([a.id for a in pending], lead_vectors(pending), strict=True))
+    result = analysis.analyse_articles(pending, cfg.companies, stories, facts=facts)
+    writes.save_analysis(
+        con,
+        result,
+        {i: stories.keys_of(i) for i in result.article_ids},
+        {i: vectors[i] for i in result.article_ids},
+    )
 
 
 @task(cache_policy=NO_CACHE)

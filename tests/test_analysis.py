@@ -50,7 +50,10 @@ def test_pool_gives_the_serial_result(monkeypatch):
         serial = one.submit(analysis.analyse_articles, new, companies, known).result()
     with analysis_pool(SimpleNamespace(companies=companies)) as pool:
         pooled = analysis.analyse_articles(new, companies, known, pool)
-    assert pooled == serial
+        early = analysis.analyse_articles(
+            new, companies, known, facts=analysis.pooled_facts(pool, new)
+        )
+    assert pooled == serial == early
     assert serial.mentions and serial.events
     assert len(set(serial.stories.values())) < len(new)  # some copies joined a story
     assert list(serial.stories) == [a.id for a in new] == serial.article_ids
@@ -61,3 +64,11 @@ def test_companies_travel_to_workers_as_plain_data():
     for companies in (load_companies(), demo.companies):
         data = facts.companies_as_data(companies)
         assert {k: Company.model_validate(v) for k, v in data.items()} == companies
+
+
+def test_a_batch_of_articles_has_the_facts_of_each_alone():
+    finder = facts.FactFinder(load_companies())
+    items = articles()[:80]
+    found = finder.facts_of(items)
+    assert found == [finder.facts(a) for a in items]
+    assert any(m for m, _ in found) and any(e for _, e in found)

@@ -4,6 +4,8 @@ news, leave-company-out, in make eval.)"""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tipsheet.core.config import Company
@@ -56,6 +58,23 @@ def test_ambiguity_is_detected_from_word_frequencies():
 )
 def test_candidates_by_every_surface_form(matcher, text, kind):
     assert kind in {o.kind for o in found(matcher, text)["apple"]}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Guides at SUPPORT.APPLE.COM and apple.cOm; tracking at Northwind.Example.",
+        # re.IGNORECASE matches the dotted and dotless capital and small i to "i": the
+        # substring test that rules a domain out before its pattern runs must find them too.
+        "Tracking at northw\u0131nd.example and NORTHW\u0130ND.EXAMPLE.",
+    ],
+)
+def test_a_domain_is_found_in_any_case(matcher, text):
+    key, domain = "northwind", "northwind.example"
+    pattern = re.compile(rf"(?<![\w-])(?:[\w-]+\.)*{re.escape(domain)}(?![\w-]|\.\w)", re.I)
+    expected = [m.span() for m in pattern.finditer(text)]
+    got = [(o.start, o.end) for o in found(matcher, text)[key] if o.kind == "domain"]
+    assert expected and got == expected
 
 
 def test_case_boundaries_and_exclusions(matcher):
