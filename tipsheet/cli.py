@@ -15,7 +15,6 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from tipsheet import telemetry
 from tipsheet.core.config import Config, load_config
@@ -412,7 +411,9 @@ def _read(cfg: Config, reader, external_access: bool = False):
         raise _fail(str(exc), 1) from None
 
 
-def _table(columns: list[str], rows: list[tuple], title: str | None = None) -> Table:
+def _table(columns: list[str], rows: list[tuple], title: str | None = None):
+    from rich.table import Table  # here: a command that prints no table should not wait for it
+
     table = Table(title=title, show_lines=False)
     for c in columns:
         table.add_column(c, overflow="fold")
