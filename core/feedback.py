@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tipsheet.core.embed import embed
-from tipsheet.core.profile import article_text
+from tipsheet.core.profile import stored_or_embedded
 from tipsheet.core.records import Judgement
 
 GAIN = 8.0
@@ -34,24 +33,11 @@ def feedback_adjustments(
     too; a judged item without one is embedded here."""
     if not feedback or not ids:
         return {}
-    judged = judged_vectors(feedback, stored or {})
+    judged = stored_or_embedded(feedback, stored or {})
     useful = np.array([bool(f.useful) for f in feedback])
     sims = (vecs @ judged.T).astype(np.float64)  # float32 products, as each was computed
     adjust = GAIN * (_closest(sims[:, useful]) - _closest(sims[:, ~useful]))
     return {aid: float(a) for aid, a, on in zip(ids, adjust, adjust != 0, strict=True) if on}
-
-
-def judged_vectors(feedback: list[Judgement], stored: dict[str, np.ndarray]) -> np.ndarray:
-    """One lead vector per judged item: the stored one, else its headline and lede embedded."""
-    missing = [f for f in feedback if f.article_id not in stored]
-    made = dict(
-        zip(
-            [f.article_id for f in missing],
-            embed([article_text(f.title, f.text) for f in missing]),
-            strict=True,
-        )
-    )
-    return np.vstack([stored.get(f.article_id, made.get(f.article_id)) for f in feedback])
 
 
 def _closest(sims: np.ndarray) -> np.ndarray:

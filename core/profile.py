@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from tipsheet.core.config import Config, Manager
-from tipsheet.core.embed import embed
+from tipsheet.core.embed import DIM, embed
 from tipsheet.core.event_cues import LEAD_SENTENCES, lead, paragraphs
 
 
@@ -46,6 +46,16 @@ def lead_vectors(articles: list[Lead]) -> np.ndarray:
     similarities compare. An embedding does not depend on the texts embedded with it, so it
     is computed once and stored."""
     return embed([article_text(a.title, a.text or a.summary) for a in articles])
+
+
+def stored_or_embedded(articles: list, stored: dict[str, np.ndarray]) -> np.ndarray:
+    """One lead vector per article (a Lead with an `article_id`), in order: the stored one,
+    else embedded now."""
+    missing = [a for a in articles if a.article_id not in stored]
+    made = dict(zip([a.article_id for a in missing], lead_vectors(missing), strict=True))
+    if not articles:
+        return np.zeros((0, DIM), dtype=np.float32)
+    return np.vstack([stored.get(a.article_id, made.get(a.article_id)) for a in articles])
 
 
 def profile_key(text: str) -> str:

@@ -21,7 +21,12 @@ from tipsheet.core.digest import (
     why_it_matters,
 )
 from tipsheet.core.feedback import feedback_adjustments
-from tipsheet.core.profile import lead_vectors, profile_text, profile_vector, similarities
+from tipsheet.core.profile import (
+    profile_text,
+    profile_vector,
+    similarities,
+    stored_or_embedded,
+)
 from tipsheet.core.records import Candidate, Event, Judgement, Posting
 from tipsheet.core.score import (
     FeatureColumns,
@@ -280,20 +285,13 @@ def _row(cfg: Config, manager: Manager, ranked: _Ranked) -> Scored:
 
 
 def _vectors(rows: list[Candidate], inputs: Inputs) -> np.ndarray:
-    """One lead vector per row, in order: the stored one, else embedded now."""
-    stored = inputs.vectors
-    missing = [r for r in rows if r.article_id not in stored]
-    texts = inputs.texts_of([r.article_id for r in missing]) if missing else {}
-    made = dict(
-        zip(
-            [r.article_id for r in missing],
-            lead_vectors([replace(r, text=texts[r.article_id]) for r in missing]),
-            strict=True,
-        )
+    """One lead vector per row, in order: the stored one, else embedded now from its text."""
+    missing = [r.article_id for r in rows if r.article_id not in inputs.vectors]
+    texts = inputs.texts_of(missing) if missing else {}
+    return stored_or_embedded(
+        [replace(r, text=texts[r.article_id]) if r.article_id in texts else r for r in rows],
+        inputs.vectors,
     )
-    if not rows:
-        return np.zeros((0, 0), dtype=np.float32)
-    return np.vstack([stored.get(r.article_id, made.get(r.article_id)) for r in rows])
 
 
 def shown_rows(rows: list[_Ranked]) -> list[_Ranked]:

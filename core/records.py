@@ -215,6 +215,11 @@ class Judgement:
     title: str | None = None
     text: str | None = None  # the page's text, or the feed's summary
 
+    @property
+    def summary(self) -> None:
+        """None: `text` holds the feed's summary already when the page gave no text."""
+        return None
+
 
 @dataclass
 class SourceResult:

@@ -7,13 +7,11 @@ configured: re-rendering three markdown files should not wait for an ephemeral A
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -36,6 +34,7 @@ from tipsheet.core.profile import profile_key, profile_text
 from tipsheet.core.records import Candidate
 from tipsheet.core.reminders import Reminder, render_ics
 from tipsheet.core.trends import trends_for, week_starts
+from tipsheet.flows.collector import collecting_less
 from tipsheet.flows.progress import report
 from tipsheet.storage import db, reads, writes
 from tipsheet.storage.lock import run_lock
@@ -58,19 +57,6 @@ def write_digests(
     checkpoints once, at its end)."""
     with collecting_less():
         return _write_digests(cfg, as_of, publish, logger, checkpoint_on_close)
-
-
-@contextmanager
-def collecting_less() -> Iterator[None]:
-    """Python's collector passes a hundred times less often meanwhile: ranking holds tens of
-    thousands of rows, and the collector's full passes, walking them all, took a third of
-    its time on a year of history. Nothing here makes reference cycles to collect."""
-    before = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 def _write_digests(
@@ -150,12 +136,13 @@ def _write_digests(
 def profile_vectors(con, cfg: Config) -> dict[str, np.ndarray]:
     """manager id -> the profile's embedding: stored ones read, the others embedded (the
     model loads only then) and stored, for the next digest."""
-    keys = {m.id: profile_key(profile_text(cfg, m)) for m in cfg.managers}
+    texts = {m.id: profile_text(cfg, m) for m in cfg.managers}
+    keys = {manager_id: profile_key(text) for manager_id, text in texts.items()}
     stored = reads.profile_vectors(con, sorted(set(keys.values())))
-    texts = {keys[m.id]: profile_text(cfg, m) for m in cfg.managers}
-    missing = sorted(k for k in texts if k not in stored)
+    by_key = {keys[manager_id]: text for manager_id, text in texts.items()}
+    missing = sorted(k for k in by_key if k not in stored)
     if missing:
-        made = dict(zip(missing, embed([texts[k] for k in missing]), strict=True))
+        made = dict(zip(missing, embed([by_key[k] for k in missing]), strict=True))
         writes.save_profile_vectors(con, made)
         stored = {**stored, **made}
     return {manager_id: stored[key] for manager_id, key in keys.items()}

@@ -27,6 +27,7 @@ from tipsheet.core.errors import (
     TipsheetError,
 )
 from tipsheet.core.tabular import Format, render
+from tipsheet.flows.collector import FEWER_PASSES
 
 # Commands import flows, storage and connectors inside their bodies, on purpose: Prefect
 # alone takes over a second to import, and query, search or explain should answer at once.
@@ -50,12 +51,11 @@ def _before_every_command(ctx: typer.Context) -> None:
     # tests do) changes no environment.
     telemetry.quiet()
     if ctx.invoked_subcommand in READS_ONLY:
-        # The collector's passes walk every live object, and a digest holds tens of
-        # thousands of rows: they cost a third of its ranking. A command that answers in a
-        # second lets what it imported be (freeze) and collects a hundred times less often.
-        # A night keeps Python's defaults: it runs for minutes and holds parsed pages.
+        # A command that answers in a second lets what it imported be (freeze) and collects
+        # less often from here on (flows/collector.py says why). A night keeps Python's
+        # defaults but while it ranks: it runs for minutes and holds parsed pages.
         gc.freeze()
-        gc.set_threshold(*READ_GC_THRESHOLDS)
+        gc.set_threshold(*FEWER_PASSES)
 
 
 READS_ONLY = {
@@ -68,7 +68,6 @@ READS_ONLY = {
     "contacted",
     "feedback",
 }
-READ_GC_THRESHOLDS = (50_000, 20, 100)  # Python's are (700, 10, 10)
 
 
 def _fail(message: str, code: int) -> typer.Exit:
