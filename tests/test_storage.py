@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -376,14 +377,63 @@ def test_writer_waits_for_a_reader_process_then_gives_up_clearly(tmp_path):
     short.wait()
 
 
-def test_snapshot_copy_is_the_same_bytes_clone_or_not(tmp_path):
-    from tipsheet.storage.snapshot import clone_or_copy
+def test_snapshot_update_writes_only_the_blocks_that_differ(tmp_path):
+    from tipsheet.storage.snapshot import BLOCK, update_in_place
 
-    source = tmp_path / "a.duckdb"
-    source.write_bytes(os.urandom(3 * 1024 * 1024 + 17))
-    target = tmp_path / "b.duckdb"
-    clone_or_copy(source, target)
-    assert target.read_bytes() == source.read_bytes()
+    source, target = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    old = os.urandom(40 * BLOCK + 17)
+    new = bytearray(old)
+    new[3 * BLOCK + 5] ^= 1
+    new[37 * BLOCK] ^= 1
+    for changed in (bytes(new) + os.urandom(BLOCK + 3), bytes(new[: 20 * BLOCK + 9])):
+        target.write_bytes(old)
+        source.write_bytes(changed)
+        written = update_in_place(source, target)
+        assert target.read_bytes() == changed
+        blocks = [changed[i : i + BLOCK] for i in range(0, len(changed), BLOCK)]
+        differing = [b for i, b in enumerate(blocks) if b != old[i * BLOCK : (i + 1) * BLOCK]]
+        assert written == sum(map(len, differing)) and len(differing) <= 4
+
+
+def test_snapshot_follows_the_file_and_never_changes_under_a_reader(fresh_db, tmp_path):
+    con, path = fresh_db
+    add = "INSERT INTO runs (started_at, as_of, status) VALUES (now(), current_date, 'done')"
+    con.execute(add)
+    snap = db.write_snapshot(con, path)
+    code = (
+        "import duckdb, sys, time;"
+        f"c = duckdb.connect({str(snap)!r}, read_only=True);"
+        "print(c.execute('SELECT count(*) FROM runs').fetchone()[0], flush=True);"
+        "sys.stdin.readline();"
+        "print(c.execute('SELECT count(*) FROM runs').fetchone()[0], flush=True)"
+    )
+    reader = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert reader.stdout.readline().strip() == "1"
+        con.execute(add)
+        db.write_snapshot(con, path)  # the reader is inside the last one: a new file
+        reader.stdin.write("\n")
+        reader.stdin.flush()
+        assert reader.stdout.readline().strip() == "1"  # its file did not move under it
+    finally:
+        reader.kill()
+        reader.wait()
+    con.execute(add)
+    db.write_snapshot(con, path)  # nobody inside: brought up to date in place
+    aside = snap.with_name(snap.name + ".updating")
+    os.replace(snap, aside)  # a run killed while updating it left it aside, half-written
+    with open(aside, "r+b") as f:
+        f.seek(4096)
+        f.write(os.urandom(8192))
+    con.execute(add)
+    db.write_snapshot(con, path)
+    assert not aside.exists()
+    assert snap.read_bytes() == Path(path).read_bytes()
+    ro = db.connect_read_only(snap)
+    assert ro.execute("SELECT count(*) FROM runs").fetchone()[0] == 4
+    ro.close()
 
 
 def test_candidates_come_without_texts_which_are_read_by_id(fresh_db, cfg):

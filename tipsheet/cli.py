@@ -381,7 +381,9 @@ def _reader(cfg: Config, external_access: bool = False):
     """A read-only connection that never shows half a run.
 
     While a run holds the run lock, readers get the snapshot of the last finished run;
-    otherwise the live file (opened, read and closed at once).
+    otherwise the live file (opened, read and closed at once). At a run's end the snapshot
+    is moved aside while it is brought up to date: a reader then waits for the live file,
+    which the run closes right after.
     """
     from tipsheet.storage import db
     from tipsheet.storage.lock import run_in_progress
@@ -389,7 +391,11 @@ def _reader(cfg: Config, external_access: bool = False):
     path = Path(cfg.settings.database)
     snap = db.snapshot_path(path)
     if run_in_progress(path) and snap.exists():
-        return db.connect_read_only(snap, wait_s=5, external_access=external_access)
+        try:
+            return db.connect_read_only(snap, wait_s=5, external_access=external_access)
+        except StorageError:
+            if snap.exists():
+                raise
     try:
         return db.connect_read_only(path, wait_s=10, external_access=external_access)
     except DatabaseBusy:
