@@ -70,6 +70,9 @@ def _args(argv):
 
 def main(argv: list[str] | None = None) -> int:
     a = _args(argv)
+    from bench.measure import as_installed
+
+    as_installed()
     telemetry.quiet()
     tmp = Path(tempfile.mkdtemp(prefix="tipsheet-longrun-"))
     try:

@@ -111,6 +111,9 @@ def _phases(rows: list[tuple[str, float, float]], wall: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     a = _args(argv)
+    from bench.measure import as_installed
+
+    as_installed()
     tmp = Path(tempfile.mkdtemp(prefix="tipsheet-bench-"))
     try:
         return _bench(a, tmp)

@@ -156,8 +156,17 @@ def candidates(con, company_ids: list[str], since: datetime) -> list[Candidate]:
     # Coverage is counted for the candidates' stories only: grouping every stored article
     # by story would cost more each night as history grows.
     story_of = {i: row[-1] for i, row in articles.items()}
-    coverage = _story_coverage(con, sorted({s for s in story_of.values() if s is not None}))
-    events = events_by_article(con, list(articles))
+    coverage = dict(
+        con.execute(
+            "SELECT story_id, count(DISTINCT coalesce(site_name, source_id, url)) FROM articles "
+            f"WHERE story_id IN (SELECT story_id FROM articles WHERE {_CANDIDATE_ARTICLES}) "
+            "GROUP BY story_id",
+            [since, company_ids],
+        ).fetchall()
+    )
+    events = _events_of(
+        con, f"SELECT id FROM articles WHERE {_CANDIDATE_ARTICLES}", [since, company_ids]
+    )
     return [
         candidate_from(
             articles[m[0]],
@@ -197,22 +206,6 @@ def _sql_strings(values: list[str]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
-def _story_coverage(con, story_ids: list[str]) -> dict[str, int]:
-    """story id -> how many sites carry it."""
-    if not story_ids:
-        return {}
-    _joined_ids(con, "_cov_ids", story_ids)
-    try:
-        return dict(
-            con.execute(
-                "SELECT a.story_id, count(DISTINCT coalesce(a.site_name, a.source_id, a.url)) "
-                "FROM articles a JOIN _cov_ids i ON i.id = a.story_id GROUP BY a.story_id"
-            ).fetchall()
-        )
-    finally:
-        con.unregister("_cov_ids")
-
-
 def _joined_ids(con, name: str, ids) -> None:
     # A joined Arrow table: a list parameter of thousands of ids is read far more slowly.
     con.register(name, pa.table({"id": pa.array(sorted(set(ids)), pa.string())}))
@@ -222,11 +215,7 @@ def lead_vectors(con, article_ids: list[str]) -> dict[str, np.ndarray]:
     """article id -> stored lead vector (migration 007), for those of these that have one."""
     if not article_ids:
         return {}
-    _joined_ids(con, "_vector_ids", article_ids)
-    try:
-        return _vectors_of(con, "SELECT id FROM _vector_ids", [])
-    finally:
-        con.unregister("_vector_ids")
+    return _vectors_of(con, _sql_strings(sorted(set(article_ids))), [])
 
 
 def candidate_vectors(con, company_ids: list[str], since: datetime) -> dict[str, np.ndarray]:
@@ -274,18 +263,14 @@ def profile_vectors(con, keys: list[str]) -> dict[str, np.ndarray]:
     return {k: np.asarray(v, dtype=np.float32) for k, v in rows}
 
 
-def events_by_article(con, article_ids: list[str]) -> dict[str, list[Event]]:
+def _events_of(con, ids_sql: str, params: list) -> dict[str, list[Event]]:
+    """The stored events of the articles `ids_sql` selects (a query or a list of ids)."""
     out: dict[str, list[Event]] = defaultdict(list)
-    if not article_ids:
-        return out
-    _joined_ids(con, "_event_ids", article_ids)
-    try:
-        rows = con.execute(
-            f"SELECT {EVENT_COLUMNS} FROM events e JOIN _event_ids i ON i.id = e.article_id "
-            "ORDER BY e.article_id, e.event_type"
-        ).fetchall()
-    finally:
-        con.unregister("_event_ids")
+    rows = con.execute(
+        f"SELECT {EVENT_COLUMNS} FROM events e WHERE e.article_id IN ({ids_sql}) "
+        "ORDER BY e.article_id, e.event_type",
+        params,
+    ).fetchall()
     for row in rows:
         out[row[0]].append(event_from(row))
     return out
