@@ -23,6 +23,7 @@ PACKAGES = (
     "tipsheet.connectors",
     "tipsheet.storage",
     "tipsheet.flows",
+    "tipsheet.demo",
 )
 
 

@@ -264,7 +264,7 @@ def profile_vectors(con, keys: list[str]) -> dict[str, np.ndarray]:
 
 
 def _events_of(con, ids_sql: str, params: list) -> dict[str, list[Event]]:
-    """The stored events of the articles `ids_sql` selects (a query or a list of ids)."""
+    """The stored events of the articles the query `ids_sql` selects."""
     out: dict[str, list[Event]] = defaultdict(list)
     rows = con.execute(
         f"SELECT {EVENT_COLUMNS} FROM events e WHERE e.article_id IN ({ids_sql}) "
