@@ -51,10 +51,10 @@ def lead_vectors(articles: list[Lead]) -> np.ndarray:
 def stored_or_embedded(articles: list, stored: dict[str, np.ndarray]) -> np.ndarray:
     """One lead vector per article (a Lead with an `article_id`), in order: the stored one,
     else embedded now."""
-    missing = [a for a in articles if a.article_id not in stored]
-    made = dict(zip([a.article_id for a in missing], lead_vectors(missing), strict=True))
     if not articles:
         return np.zeros((0, DIM), dtype=np.float32)
+    missing = [a for a in articles if a.article_id not in stored]
+    made = dict(zip([a.article_id for a in missing], lead_vectors(missing), strict=True))
     return np.vstack([stored.get(a.article_id, made.get(a.article_id)) for a in articles])
 
 

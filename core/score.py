@@ -276,11 +276,11 @@ def score_ranks(
     prob = [1 / (1 + math.exp(-v)) for v in logit.tolist()]
     today = as_date(as_of)
     totals = [
-        _total(p, _recency(as_date(when), today), 1 / (1 + max(0, n)))
+        _total(p, _recency(as_date(when), today), _novelty(n))
         for p, when, n in zip(prob, published, listed_before, strict=True)
     ]
     worth = [
-        relation in CALL_RELATIONS and event is not None and p >= weights.threshold
+        _worth(relation, event, p, weights)
         for relation, event, p in zip(features.relation, features.event_type, prob, strict=True)
     ]
     return worth, totals
@@ -291,9 +291,22 @@ def _score(f, weights, published_at, as_of, listed_before, feedback):
     logit = weights.bias + sum(terms) + feedback
     prob = 1 / (1 + math.exp(-logit))
     rec = recency(published_at, as_of)
-    nov = 1 / (1 + max(0, listed_before))
-    worth = f.relation in CALL_RELATIONS and f.event_type is not None and prob >= weights.threshold
-    return terms, prob, rec, nov, worth
+    return (
+        terms,
+        prob,
+        rec,
+        _novelty(listed_before),
+        _worth(f.relation, f.event_type, prob, weights),
+    )
+
+
+def _novelty(listed_before: int) -> float:
+    return 1 / (1 + max(0, listed_before))
+
+
+def _worth(relation: str, event_type: str | None, prob: float, weights: Weights) -> bool:
+    """Worth a call: a relation that warrants one, an event, and the threshold reached."""
+    return relation in CALL_RELATIONS and event_type is not None and prob >= weights.threshold
 
 
 def _total(prob: float, rec: float, nov: float) -> float:
