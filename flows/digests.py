@@ -278,10 +278,13 @@ class ManagerState:
     judged: dict[str, np.ndarray]  # the stored lead vectors of the judged items
     signals_before: set
     previous_digest: date | None
+    # story (or article) id -> earlier digests that listed it, of the candidates' stories
+    listed_before: dict[str, int]
 
     @classmethod
-    def read(cls, con, manager, as_of: date) -> ManagerState:
+    def read(cls, con, cfg: Config, manager, as_of: date) -> ManagerState:
         feedback = reads.feedback(con, manager.id)
+        since = reads.recent_window(as_of, cfg.settings.lookback_days)
         return cls(
             last_contact=reads.last_contact(con, manager.id),
             shared=reads.shared_articles(con, manager.id),
@@ -290,13 +293,16 @@ class ManagerState:
             judged=reads.lead_vectors(con, [f.article_id for f in feedback]),
             signals_before=reads.signals_before(con, manager.id, as_of),
             previous_digest=reads.previous_digest(con, manager.id, as_of),
+            listed_before=reads.listed_before(
+                con, manager.id, as_of, sorted(cfg.relations(manager)), since
+            ),
         )
 
 
 def _states(con, cfg: Config, as_of: date, companies: list[str]):
     """The night's state and each manager's, read on one cursor."""
     return NightState.read(con, as_of, companies), {
-        m.id: ManagerState.read(con, m, as_of) for m in cfg.managers
+        m.id: ManagerState.read(con, cfg, m, as_of) for m in cfg.managers
     }
 
 
@@ -352,16 +358,13 @@ def ranking_inputs(
         since = reads.recent_window(as_of, cfg.settings.lookback_days)
         pool = Pool.read(con, list(relations), since)
     if state is None:
-        state = ManagerState.read(con, manager, as_of)
+        state = ManagerState.read(con, cfg, manager, as_of)
     candidates, vectors = pool.of(relations)
-    ids = list(dict.fromkeys(c.article_id for c in candidates))
-    # The stories ranking asks about (its keys) and the articles new_since looks up.
-    keys = {c.story_id or c.article_id for c in candidates} | set(ids)
     return ranking.Inputs(
         candidates=candidates,
         last_contact=state.last_contact,
         shared=state.shared,
-        listed_before=reads.listed_before(con, manager.id, as_of, sorted(keys)),
+        listed_before=state.listed_before,
         postings=state.postings,
         # The manager's own company is among its relations: its news is in the candidates.
         news=[c for c in candidates if c.company_id == manager.company],

@@ -8,8 +8,11 @@ while the next run writes (storage/snapshot.py).
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
 import logging
 import re
+import sys
 import time
 from functools import cache
 from importlib import resources
@@ -23,6 +26,27 @@ from tipsheet.storage import snapshot
 LOGGER = logging.getLogger(__name__)
 MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 LOCK_WORDS = ("lock", "Conflicting")
+
+
+class _Missing(importlib.abc.MetaPathFinder):
+    """Fails the import of a package that is not installed at once.
+
+    DuckDB's client tries to import pandas again for every value it binds (it keeps only
+    an import that worked), and each try searches every path entry: 60 rows of 7 columns
+    bound as lists took 50 ms so, 10 ms without. Installed only when pandas is absent, so
+    no import that could succeed fails."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname == self.name or fullname.startswith(self.name + "."):
+            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+        return None
+
+
+if importlib.util.find_spec("pandas") is None:
+    sys.meta_path.insert(0, _Missing("pandas"))
 
 
 @cache

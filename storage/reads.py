@@ -6,7 +6,6 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
-import pyarrow as pa
 
 from tipsheet.core.records import ArticleText, Candidate, Event, Judgement, Posting, Validators
 from tipsheet.storage.rows import (
@@ -76,6 +75,8 @@ def story_candidates(con, bands: list[int], since: datetime) -> list[tuple[str, 
     band keys: the only stored articles a new one with those keys can join by its text."""
     if not bands:
         return []
+    import pyarrow as pa  # the night's: a reading command need not load it (storage/writes.py)
+
     # The night's keys (300 articles: 11,000 of them) as a joined Arrow table, not a list
     # parameter, which DuckDB read far more slowly; and the matching articles found on ids
     # alone, then read by row id, so only their texts are read.
@@ -206,11 +207,6 @@ def _sql_strings(values: list[str]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
-def _joined_ids(con, name: str, ids) -> None:
-    # A joined Arrow table: a list parameter of thousands of ids is read far more slowly.
-    con.register(name, pa.table({"id": pa.array(sorted(set(ids)), pa.string())}))
-
-
 def lead_vectors(con, article_ids: list[str]) -> dict[str, np.ndarray]:
     """article id -> stored lead vector (migration 007), for those of these that have one."""
     if not article_ids:
@@ -241,16 +237,16 @@ def _vectors_of(con, ids_sql: str, params: list) -> dict[str, np.ndarray]:
         return {}
     if last - first + 1 > 4 * found:
         where = f"v.rowid IN (SELECT v.rowid {rows})"
-        table = con.execute(
+        found = con.execute(
             f"SELECT v.article_id, v.vec FROM article_vectors v WHERE {where}", params
-        ).to_arrow_table()
+        )
     else:
-        table = con.execute(
+        found = con.execute(
             f"SELECT v.article_id, v.vec {rows} AND v.rowid BETWEEN ? AND ?", [*params, first, last]
-        ).to_arrow_table()
-    vecs = table.column("vec").combine_chunks()
-    matrix = vecs.flatten().to_numpy().reshape(len(vecs), -1)
-    return dict(zip(table.column("article_id").to_pylist(), matrix, strict=True))
+        )
+    # As NumPy: each vector comes as a float32 array of its own.
+    table = found.fetchnumpy()
+    return dict(zip(table["article_id"].tolist(), table["vec"], strict=True))
 
 
 def profile_vectors(con, keys: list[str]) -> dict[str, np.ndarray]:
@@ -310,28 +306,29 @@ def shared_articles(con, manager_id: str) -> set[str]:
     return {r[0] for r in rows}
 
 
-def listed_before(con, manager_id: str, before: date, keys: list[str]) -> dict[str, int]:
+def listed_before(
+    con, manager_id: str, before: date, company_ids: list[str], since: datetime
+) -> dict[str, int]:
     """How many earlier digests of this manager listed each story (keyed by story id, or by
     article id for an article with no story): a story listed under another URL is not new.
 
-    keys: only these stories (or articles) are counted, the ones ranking can ask about;
-    counting every story ever listed would cost more each night as history grows."""
-    if not keys:
+    Only the stories (and articles) of the candidates of these companies since `since` are
+    counted, the ones ranking can ask about: counting every story ever listed would cost
+    more each night as history grows."""
+    if not company_ids:
         return {}
-    _joined_ids(con, "_story_keys", keys)
-    try:
-        return dict(
-            con.execute(
-                "SELECT coalesce(a.story_id, d.article_id) AS story, count(DISTINCT d.run_date) "
-                "FROM digest_items d LEFT JOIN articles a ON a.id = d.article_id "
-                "WHERE d.manager_id = ? AND d.run_date < ? "
-                "AND coalesce(a.story_id, d.article_id) IN (SELECT id FROM _story_keys) "
-                "GROUP BY story",
-                [manager_id, before],
-            ).fetchall()
-        )
-    finally:
-        con.unregister("_story_keys")
+    return dict(
+        con.execute(
+            "SELECT coalesce(a.story_id, d.article_id) AS story, count(DISTINCT d.run_date) "
+            "FROM digest_items d LEFT JOIN articles a ON a.id = d.article_id "
+            "WHERE d.manager_id = ? AND d.run_date < ? "
+            "AND coalesce(a.story_id, d.article_id) IN ("
+            f"SELECT coalesce(story_id, id) FROM articles WHERE {_CANDIDATE_ARTICLES} "
+            f"UNION ALL SELECT id FROM articles WHERE {_CANDIDATE_ARTICLES}) "
+            "GROUP BY story",
+            [manager_id, before, since, company_ids, since, company_ids],
+        ).fetchall()
+    )
 
 
 def feedback(con, manager_id: str) -> list[Judgement]:

@@ -17,7 +17,6 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from tipsheet.core.errors import StorageError
 
@@ -76,6 +75,8 @@ def index_articles(con, changed: list[str]) -> int:
     Called inside the caller's transaction; returns the number of articles indexed. Costs
     what the new articles cost: the index is never read whole.
     """
+    import pyarrow as pa  # the night's: `tipsheet search` need not load it (storage/writes.py)
+
     load_fts(con)
     con.register("_changed", pa.table({"id": pa.array(changed, pa.string())}))
     try:

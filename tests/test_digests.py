@@ -34,6 +34,22 @@ def test_digest_command_starts_no_prefect(tmp_path):
     assert out.stdout.strip() == "False"
 
 
+def test_a_rerender_loads_neither_prefect_nor_pyarrow(demo_copy):
+    """Re-rendering reads and writes a few rows: the night's bulk tools (Prefect, pyarrow
+    for Arrow writes, 0.15 s) stay unloaded, and the digests are written."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from datetime import date; from tipsheet.core.config import load_config; "
+        "from tipsheet.flows.digests import rerender; "
+        f"paths = rerender(load_config({str(demo_copy / 'config.yaml')!r}), date(2026, 11, 20)); "
+        "print(len(paths), 'prefect' in sys.modules, 'pyarrow' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["3", "False", "False"]  # a digest a manager
+
+
 def test_a_rerender_embeds_nothing_the_night_stored(demo_copy, monkeypatch):
     """Profiles and judged items have stored embeddings: re-rendering loads no model and
     gives what embedding them afresh gives. An edited profile is embedded again, once."""

@@ -459,6 +459,62 @@ def test_candidates_come_without_texts_which_are_read_by_id(fresh_db, cfg):
     )
 
 
+@pytest.mark.parametrize("few", [True, False])
+def test_bulk_writes_store_the_same_rows_bound_as_lists_or_through_arrow(
+    fresh_db, few, monkeypatch
+):
+    con, _ = fresh_db
+    monkeypatch.setattr(writes, "_arrow_loaded", lambda: not few)
+    con.execute(
+        "CREATE TABLE t (k VARCHAR, d DATE, seen TIMESTAMPTZ, n INTEGER, x DOUBLE, b BOOLEAN, "
+        "note VARCHAR, ids VARCHAR[])"
+    )
+    at = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    rows = [
+        {"k": "a'1", "d": date(2026, 11, 2), "seen": at, "n": 1, "x": 1 / 3, "b": True,
+         "note": None, "ids": ["x", "y"]},
+        {"k": "a2", "d": None, "seen": None, "n": None, "x": 0.0, "b": False,
+         "note": "O'Brien", "ids": []},
+    ]  # fmt: skip
+    assert writes.bulk_insert(con, "t", rows) == 2
+    writes.bulk_merge(con, "t", [{**rows[1], "note": "merged"}], ["k"], "note = excluded.note")
+    stored = con.execute("SELECT * FROM t ORDER BY k").fetchall()
+    assert stored == [
+        ("a'1", date(2026, 11, 2), at, 1, 1 / 3, True, None, ["x", "y"]),
+        ("a2", None, None, None, 0.0, False, "merged", []),
+    ]
+    assert "_bulk_rows" not in {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+
+
+def test_listed_before_counts_the_earlier_digests_of_the_candidates_stories(fresh_db, cfg):
+    con, _ = fresh_db
+    source = cfg.sources()[0]
+    writes.sync_config(con, cfg)
+    arts = [_article(n, source.id) for n in range(1, 5)]
+    writes.save_source_results(con, 1, [_result(source, arts)], date(2026, 11, 2))
+    # a001 and a002 are one story; a003 has none; a004 mentions no company asked about.
+    mentions = [Mention(a.id, "contoso", 1, True, "", "Contoso") for a in arts[:3]]
+    mentions.append(Mention("a004", "northwind", 1, True, "", "Northwind"))
+    stories = {"a001": "s1", "a002": "s1"}
+    writes.save_analysis(con, AnalysisResult([a.id for a in arts], mentions, [], stories))
+    for day, ids in ((1, ["a001", "a003", "a004"]), (2, ["a002"]), (5, ["a003"])):
+        writes.save_digest(con, "dana", date(2026, 11, day), [_listed(i) for i in ids], [])
+    since = datetime(2026, 10, 1, tzinfo=UTC)
+    got = reads.listed_before(con, "dana", date(2026, 11, 5), ["contoso"], since)
+    assert got == {"s1": 2, "a003": 1}  # by story; not a004's, nor the digest of the 5th
+    assert reads.listed_before(con, "other", date(2026, 11, 5), ["contoso"], since) == {}
+    assert reads.listed_before(con, "dana", date(2026, 11, 5), [], since) == {}
+
+
+def test_an_absent_package_fails_to_import_at_once_and_no_other_import_changes():
+    finder = db._Missing("nosuchpackage")
+    for name in ("nosuchpackage", "nosuchpackage.sub"):
+        with pytest.raises(ModuleNotFoundError, match=name):
+            finder.find_spec(name)
+    assert finder.find_spec("nosuchpackages") is None
+    assert finder.find_spec("json") is None
+
+
 def test_lead_vectors_are_the_stored_ones_of_the_ids_asked(fresh_db, cfg):
     import numpy as np
 
