@@ -10,8 +10,9 @@ Features, all from the headline and lede first (where news states what happened)
 
 One multinomial logistic regression over the nine types and `none`, fitted on labelled
 news (see `training/train.py`); its probabilities are calibrated by construction and
-checked by cross-validation. An article gets its most probable type when that type's
-probability reaches the threshold chosen by cross-validation, else no event.
+checked by cross-validation. An article gets its most probable type when the probability
+that it reports any development (1 - P(none)) and that type's own probability reach the
+two thresholds chosen by cross-validation, else no event (`tipsheet.core.events.main_event`).
 """
 
 from __future__ import annotations
@@ -84,10 +85,13 @@ def _fill_dense(ps: list[Parts]) -> None:
 
 @dataclass
 class EventModel:
-    """Fitted parts; `threshold` is the probability a type needs to count as the event."""
+    """Fitted parts. An article has an event when its probability of any development
+    (1 - P(none)) reaches `threshold` and its most probable type's reaches
+    `type_threshold` (`tipsheet.core.events.main_event`)."""
 
     C: float = 4.0
     threshold: float = 0.5
+    type_threshold: float = 0.5
     embed_weight: float = 1.0
     cue_weight: float = 1.0
     vectorizer: TfidfVectorizer | None = None

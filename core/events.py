@@ -2,8 +2,9 @@
 
 The decision is the trained classifier's (`tipsheet.core.event_model`); this module turns its
 answer into an `Event` row. Each stored row means "this article reports this event": an
-article gets at most one, its main event, when the model's calibrated probability for the
-type reaches the model's threshold (chosen by cross-validation, see `make train`).
+article gets at most one, its main event (`main_event`): its most probable type, when the
+model's calibrated probability that it reports a development at all, and that type's own
+probability, reach the model's two thresholds (chosen by cross-validation, `make train`).
 
 - evidence: the sentence of the headline and lede that carries the strongest cue of that
   type (`tipsheet.core.event_cues`), else the headline;
@@ -30,15 +31,27 @@ def default_model() -> EventModel:
     return model_files.load("events")
 
 
+def main_event(row, threshold: float, type_threshold: float) -> tuple[str, float] | None:
+    """(type, its probability) from one article's probabilities in CLASSES order, or None.
+
+    Two questions, two thresholds: does the article report a development at all (the
+    probability of any, 1 - P(none), reaches `threshold`), and is the type named the right
+    one (the most probable type's own probability reaches `type_threshold`). With the top
+    type's probability alone, an article whose probability is split between two types (a
+    deal read as an acquisition and as a partnership) got no event; with the sum alone, it
+    got a type that was often wrong. Both are chosen together (training/train.py).
+    """
+    k = int(row[1:].argmax()) + 1
+    if 1.0 - float(row[0]) >= threshold and row[k] >= type_threshold:
+        return CLASSES[k], float(row[k])
+    return None
+
+
 def predict(model: EventModel, items: list[Parts]) -> list[tuple[str, float] | None]:
-    """(type, probability) of each article's main event, or None below the threshold."""
+    """(type, probability) of each article's main event (`main_event`), or None."""
     if not items:
         return []
-    out: list[tuple[str, float] | None] = []
-    for row in model.proba(items):
-        k = int(row[1:].argmax()) + 1
-        out.append((CLASSES[k], float(row[k])) if row[k] >= model.threshold else None)
-    return out
+    return [main_event(row, model.threshold, model.type_threshold) for row in model.proba(items)]
 
 
 def classify(

@@ -121,3 +121,20 @@ def test_abbreviations_do_not_end_sentences():
         "The U.S. Department of Justice sued.",
         "Next.",
     ]
+
+
+def test_an_event_needs_both_its_any_development_and_its_type_probability():
+    import numpy as np
+
+    from tipsheet.core.event_model import CLASSES
+    from tipsheet.core.events import main_event
+
+    def row(**p):
+        return np.array([p.get(c, 0.0) for c in CLASSES])
+
+    split = row(none=0.1, acquisition=0.5, partnership=0.4)  # sure of a deal, not which kind
+    assert main_event(split, 0.85, 0.6) is None  # the type named would too often be wrong
+    assert main_event(split, 0.85, 0.5) == ("acquisition", 0.5)
+    unsure = row(none=0.3, earnings=0.7)  # a clear type, but maybe no development at all
+    assert main_event(unsure, 0.85, 0.6) is None
+    assert main_event(unsure, 0.7, 0.6) == ("earnings", 0.7)

@@ -11,7 +11,7 @@ is fitted on (`make train`) and what `make eval` scores.
    trained without that fold's articles are injected into
    `tipsheet.core.analysis.analyse_articles`, the function the flow calls, on the stored rows
    of that fold; its mentions and events are stored as the flow stores them. A fold model's
-   threshold is chosen on the other folds' out-of-fold probabilities.
+   thresholds are chosen on the other folds' out-of-fold probabilities.
 """
 
 from __future__ import annotations
@@ -220,7 +220,9 @@ def fold_models(event_examples, mention_examples, event_folds=None) -> FoldModel
     judged, probs, ev = event_folds or train.out_of_fold_events(event_examples)
     for k in range(5):
         others = [i for i, e in enumerate(judged) if e.fold != k]
-        ev[k].threshold = train.event_threshold([judged[i] for i in others], probs[others])
+        ev[k].threshold, ev[k].type_threshold = train.event_thresholds(
+            [judged[i] for i in others], probs[others]
+        )
     men, mprobs = {}, {}
     for k in range(5):
         men[k] = train.fit_mentions([e for e in mention_examples if e.fold != k])
