@@ -323,10 +323,9 @@ def listed_before(
             "FROM digest_items d LEFT JOIN articles a ON a.id = d.article_id "
             "WHERE d.manager_id = ? AND d.run_date < ? "
             "AND coalesce(a.story_id, d.article_id) IN ("
-            f"SELECT coalesce(story_id, id) FROM articles WHERE {_CANDIDATE_ARTICLES} "
-            f"UNION ALL SELECT id FROM articles WHERE {_CANDIDATE_ARTICLES}) "
+            f"SELECT coalesce(story_id, id) FROM articles WHERE {_CANDIDATE_ARTICLES}) "
             "GROUP BY story",
-            [manager_id, before, since, company_ids, since, company_ids],
+            [manager_id, before, since, company_ids],
         ).fetchall()
     )
 

@@ -187,6 +187,15 @@ def test_writes_keep_each_key_once_without_constraints(fresh_db, cfg):
     assert con.execute("SELECT article_id, rank FROM digest_items").fetchall() == [("a001", 1)]
 
 
+def _stored_articles(con, cfg, count: int) -> list[Article]:
+    """a001..a<count> of the config's first source, stored by one run on 2026-11-02."""
+    source = cfg.sources()[0]
+    writes.sync_config(con, cfg)
+    arts = [_article(n, source.id) for n in range(1, count + 1)]
+    writes.save_source_results(con, 1, [_result(source, arts)], date(2026, 11, 2))
+    return arts
+
+
 def _listed(article: str) -> Listed:
     return Listed(
         DigestItem(
@@ -488,10 +497,7 @@ def test_bulk_writes_store_the_same_rows_bound_as_lists_or_through_arrow(
 
 def test_listed_before_counts_the_earlier_digests_of_the_candidates_stories(fresh_db, cfg):
     con, _ = fresh_db
-    source = cfg.sources()[0]
-    writes.sync_config(con, cfg)
-    arts = [_article(n, source.id) for n in range(1, 5)]
-    writes.save_source_results(con, 1, [_result(source, arts)], date(2026, 11, 2))
+    arts = _stored_articles(con, cfg, 4)
     # a001 and a002 are one story; a003 has none; a004 mentions no company asked about.
     mentions = [Mention(a.id, "contoso", 1, True, "", "Contoso") for a in arts[:3]]
     mentions.append(Mention("a004", "northwind", 1, True, "", "Northwind"))
@@ -519,10 +525,7 @@ def test_lead_vectors_are_the_stored_ones_of_the_ids_asked(fresh_db, cfg):
     import numpy as np
 
     con, _ = fresh_db
-    source = cfg.sources()[0]
-    writes.sync_config(con, cfg)
-    arts = [_article(n, source.id) for n in range(1, 21)]
-    writes.save_source_results(con, 1, [_result(source, arts)], date(2026, 11, 2))
+    arts = _stored_articles(con, cfg, 20)
     vecs = {a.id: np.full(256, n, dtype=np.float32) for n, a in enumerate(arts)}
     with writes.transaction(con):
         writes._save_vectors(con, vecs)

@@ -147,18 +147,19 @@ def event_thresholds(examples: list[EventExample], probs: np.ndarray) -> tuple[f
     wrong development says something untrue, where a missed one only says less. (With the
     type's probability as the only threshold, F0.5 and F1 chose the same one, 0.75.)"""
     best = (-1.0, 0.5, 0.5)
-    sets = [
+    groups = [
         [i for i, e in enumerate(examples) if e.set == s] for s in sorted({e.set for e in examples})
     ]
     for any_thr in np.arange(0.5, 0.976, 0.025):
         for type_thr in np.arange(0.2, any_thr + 0.001, 0.025):
             thresholds = (round(float(any_thr), 3), round(float(type_thr), 3))
-            worst = max(
-                event_metrics([examples[i] for i in idx], probs[idx], thresholds)[2] for idx in sets
-            )
+            # Each article's prediction once; the sets are scored on the same ones.
+            scored = list(_scored(examples, probs, thresholds))
+            worst = max(event_score(scored[i] for i in group).tagged for group in groups)
             if worst > MAX_TAGGED:
                 continue
-            p, r, _ = event_metrics(examples, probs, thresholds)
+            s = event_score(scored)
+            p, r = s.precision, s.recall
             f = 1.25 * p * r / (0.25 * p + r) if p + r else 0.0
             best = max(best, (f, *thresholds))
     return best[1], best[2]
@@ -198,17 +199,17 @@ def event_score(items) -> EventScore:
     )
 
 
+def _scored(examples: list[EventExample], probs: np.ndarray, thresholds: tuple[float, float]):
+    """(primary, secondary, predicted types) per article, as event_score takes them."""
+    for e, row in zip(examples, probs, strict=True):
+        event = main_event(row, *thresholds)
+        yield e.primary, e.secondary, {event[0]} if event else set()
+
+
 def event_metrics(examples: list[EventExample], probs: np.ndarray, thresholds: tuple[float, float]):
     """(precision, recall, tagged) of the model's single event at `thresholds`
     (main_event's threshold and type_threshold)."""
-
-    def predicted(row: np.ndarray) -> set[str]:
-        event = main_event(row, *thresholds)
-        return {event[0]} if event else set()
-
-    s = event_score(
-        (e.primary, e.secondary, predicted(row)) for e, row in zip(examples, probs, strict=True)
-    )
+    s = event_score(_scored(examples, probs, thresholds))
     return s.precision, s.recall, s.tagged
 
 
