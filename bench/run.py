@@ -169,10 +169,10 @@ def _bench(a: argparse.Namespace, tmp: Path) -> int:
         )
         load_before = os.getloadavg()[0]
         first, used1, flow1 = _run_flow(nightly, config, measure)
-        stats1 = web.reset_stats()
+        stats1, web_cpu1 = web.reset_stats(), web.reset_cpu()
         rss1 = measure.peak_rss_mb()
         second, used2, flow2 = _run_flow(nightly, config, measure)
-        stats2 = web.reset_stats()
+        stats2, _ = web.reset_stats(), web.reset_cpu()
         rss2 = measure.peak_rss_mb()
         load_after = os.getloadavg()[0]
         live = measure.live_children_hwm_mb()
@@ -204,6 +204,7 @@ def _bench(a: argparse.Namespace, tmp: Path) -> int:
     per_host = max(v for k, v in stats1.items() if k.startswith("host_"))
     delay_s = per_host * a.delay
     ideal = max(net_s, cpu_s, delay_s)
+    budget = _cpu_budget(used1.cpu, web_cpu1, base, cores, ideal)
     page_articles = articles.get("page", 0)
     pipe_tp = page_articles / wall1
     bodies2_db = sum(v for k, v in fetch2.items() if k in ("page_ok", "page_unchanged"))
@@ -226,6 +227,7 @@ def _bench(a: argparse.Namespace, tmp: Path) -> int:
         f"  CPU-seconds {used1.cpu:.0f} (this process {used1.own:.0f}, extraction workers "
         f"{used1.children:.0f}, Prefect server {used1.live:.0f}) vs {base.cpu_s:.0f} for "
         "extraction alone (CPU-seconds hardly move with the machine's other load; wall does)",
+        budget,
         f"  {first['new_articles']} new articles ({page_articles} from pages, "
         f"{articles.get('feed_only', 0)} feed-only: extraction found no article); "
         f"fetches table: {_fmt(fetch1)}; server: {_fmt(stats1, skip='host_')}",
@@ -279,6 +281,7 @@ def _bench(a: argparse.Namespace, tmp: Path) -> int:
                 "prefect_start_s": prefect_start_s,
                 "first_s": wall1,
                 "first_cpu_s": used1.cpu,
+                "first_web_cpu_s": web_cpu1,
                 "ideal_s": ideal,
                 "network_s": net_s,
                 "cpu_s": cpu_s,
@@ -303,6 +306,29 @@ def _bench(a: argparse.Namespace, tmp: Path) -> int:
         encoding="utf-8",
     )
     return 0
+
+
+def _cpu_budget(run_cpu: float, web_cpu: float, base, cores: int, ideal: float) -> str:
+    """What the two aims leave for everything besides extraction, when every core is busy.
+
+    A run cannot take less than its CPU-seconds over the cores. So the first run's 1.2 of
+    the ideal allows 1.2 x ideal x cores CPU-seconds in all, and a throughput of 0.9 of
+    extraction alone allows extraction alone's wall / 0.9 x cores (its articles are the
+    run's, give or take feed-only ones); what extraction alone spent is taken off both.
+    """
+    beyond = run_cpu - base.cpu_s
+    per = 1000 / base.pages
+    floor = run_cpu / cores
+    for_first = 1.2 * ideal * cores - base.cpu_s
+    for_throughput = base.wall_s / 0.9 * cores - base.cpu_s
+    return (
+        f"  CPU budget: beyond extraction alone the run spent {beyond:.0f} CPU-s "
+        f"({beyond * per:.1f} ms an article; the bench's own web {web_cpu:.1f} of them); "
+        f"the 1.2 aim leaves {for_first:.0f} ({for_first * per:.1f} ms), the 0.9 aim "
+        f"{for_throughput:.0f} ({for_throughput * per:.1f} ms). With every core busy this "
+        f"run could take no less than {floor:.1f} s: {floor / ideal:.2f} of the ideal, "
+        f"throughput at most {base.wall_s / floor:.2f}"
+    )
 
 
 def _fmt(counts: dict, skip: str | None = None) -> str:

@@ -42,6 +42,7 @@ class LatencyWeb:
         self.port = port  # tried first when not 0: a stored history names its sources' URLs
         self.bases: dict[int, str] = {}
         self.stats: Counter[str] = Counter()
+        self.cpu_s = 0.0  # CPU-seconds of the serving threads: the bench's, not the night's
         self._lock = threading.Lock()
         self._routes: dict[int, dict[str, Path | bytes]] = {}
         self._validators: dict[tuple[int, str], tuple[str, float]] = {}
@@ -86,6 +87,16 @@ class LatencyWeb:
         with self._lock:
             stats, self.stats = self.stats, Counter()
         return stats
+
+    def reset_cpu(self) -> float:
+        """CPU-seconds the serving threads spent since the last call (closed connections)."""
+        with self._lock:
+            spent, self.cpu_s = self.cpu_s, 0.0
+        return spent
+
+    def _spent(self, seconds: float) -> None:
+        with self._lock:
+            self.cpu_s += seconds
 
     # ------------------------------------------------------------------ serving
 
@@ -132,6 +143,14 @@ def _handler(web: LatencyWeb, host: int) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format, *args):  # noqa: A002 - the base class's name
             pass
+
+        def handle(self):
+            # one thread per connection: its CPU time when the connection closes is the
+            # serving's whole cost, which shares the cores with the night it serves
+            try:
+                super().handle()
+            finally:
+                web._spent(time.thread_time())
 
         def do_GET(self):
             self._serve(send_body=True)
