@@ -29,7 +29,7 @@ from wordfreq import zipf_frequency
 from tipsheet.core.config import Company
 from tipsheet.core.event_cues import sentences
 from tipsheet.core.records import Mention
-from tipsheet.core.wordlists import word_pattern, word_set
+from tipsheet.core.wordlists import is_adjective, word_pattern, word_set
 
 LOGGER = logging.getLogger(__name__)
 
@@ -131,6 +131,7 @@ class _Form:
     # regex engine try every position. None: no such literal, always scan.
     needles: tuple[str, ...] | None
     folded: bool = False
+    adjective: bool = False  # one word that is also an English adjective (wordlists)
 
     def may_occur(self, text: str, folded: str) -> bool:
         if self.needles is None:
@@ -195,7 +196,10 @@ def _profile(company_id: str, company: Company) -> _Profile:
             continue
         seen.add(name)
         needles = (name, name.upper())
-        forms.append(_Form(name, _name_pattern(name), is_ambiguous(name), "name", needles))
+        adjective = " " not in name.strip() and is_adjective(name.strip())
+        forms.append(
+            _Form(name, _name_pattern(name), is_ambiguous(name), "name", needles, False, adjective)
+        )
     for domain in company.domains:
         needles = (domain.lower(),) if domain.isascii() else None
         forms.append(_Form(domain, _domain_pattern(domain), False, "domain", needles, True))
@@ -295,6 +299,7 @@ def signals(
         "next_lower": float(bool(nxt) and nxt[0].islower()),
         "next_zipf": zipf_frequency((nxt or "").lower(), "en") / 8 if nxt else 0.0,
         "prev_zipf": zipf_frequency(prev_low, "en") / 8 if prev else 0.0,
+        "adjective": float(form.adjective),
     }
 
 

@@ -8,8 +8,9 @@ judged as well as the ones it learned from (measured leave-company-out in `make 
    (the word before and after, two words each side), the signals of `tipsheet.core.matching`
    (a company form after it, a longer capitalised name around it, an organisation verb,
    cue words, words of the ordinary sense, a title-case headline ...), and the form itself
-   (how common a word it is in English, how many words, a domain or a ticker). The first
-   model gives each occurrence a probability of meaning the company.
+   (how common a word it is in English, whether it is also an adjective such as "United"
+   or "American", how many words, a domain or a ticker). The first model gives each
+   occurrence a probability of meaning the company.
 2. The second model judges the pair from what the first says of all its occurrences (the
    best, the mean, how many), whether another form of the company appears, whether the
    article comes from the company's own source, whether the name is also used in its

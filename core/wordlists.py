@@ -1,4 +1,5 @@
-"""Word lists kept as data, beside the code that reads them (core/data/*.txt).
+"""Word lists kept as data, beside the code that reads them (core/data/*.txt), and the
+English lexicon tipsheet reads from installed libraries (lemminflect, Babel).
 
 One entry per line; a '#' starts a comment. Read once per process, like the model files.
 """
@@ -29,3 +30,28 @@ def word_pattern(name: str) -> str:
     prefix), for lists that feed a larger pattern."""
     words = sorted(word_set(name), key=lambda w: (-len(w), w))
     return "(?:" + "|".join(re.escape(w) for w in words) + ")"
+
+
+@cache
+def _nationalities() -> frozenset[str]:
+    """Nationality and language words: the one-word English names of languages and the
+    first word of their two-word variants ("French", "American English", "Swiss French"),
+    from Babel's CLDR data. lemminflect's lexicon is lower-case and has none of them."""
+    from babel import Locale
+
+    out = set()
+    for name in Locale("en").languages.values():
+        words = re.findall(r"[A-Z][a-z]+", name)
+        if 1 <= len(words) <= 2:
+            out.add(words[0])
+    return frozenset(out)
+
+
+@cache
+def is_adjective(word: str) -> bool:
+    """True when one word is also an English adjective: "United", "Next", "Real",
+    "American". Such a name is often a modifier in news ("American firms", "next week"),
+    where a noun such as "Apple" rarely is (a feature of the mention model)."""
+    import lemminflect
+
+    return word in _nationalities() or "ADJ" in lemminflect.getAllLemmas(word.lower())

@@ -14,6 +14,7 @@ from tipsheet.core.config import Company
 from tipsheet.core.events import classify
 from tipsheet.core.matching import CompanyMatcher
 from tipsheet.core.records import Mention
+from tipsheet.core.wordlists import is_adjective
 
 
 def test_models_are_small_and_carry_their_provenance():
@@ -133,11 +134,28 @@ def ids(matcher, text, title=None):
         "American farmers face higher costs as fertiliser prices climb.",
         "Manchester United won 2-0 at home on Saturday.",
         "The United States and Canada signed a trade pact.",
-        "The Sun newspaper ran the story on its front page.",
+        "It is a crime for American firms to bribe foreign officials.",
+        "Next week the commission will present revised proposals.",
     ],
 )
 def test_other_things_with_the_same_name_are_not_mentions(matcher, text):
     assert ids(matcher, text) == []
+
+
+def test_a_name_that_is_an_adjective_in_a_headline_needs_more_than_capitals(matcher):
+    title = "Many American Voters Are Worried About Prices, Survey Finds"
+    assert ids(matcher, "Most of those asked said prices rose this year.", title) == []
+    title = "American Airlines Cancels 300 Flights As Storm Nears"
+    assert ids(matcher, "The airline said crews were stranded.", title) == ["american"]
+
+
+@pytest.mark.parametrize(
+    ("word", "adjective"),
+    [("American", True), ("Swiss", True), ("United", True), ("Next", True), ("Real", True)]
+    + [("Apple", False), ("Northwind", False), ("Tesco", False), ("Shell", False)],
+)
+def test_names_that_are_also_adjectives_are_known(word, adjective):
+    assert is_adjective(word) is adjective
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,7 @@ CODE = [
             "event_cues.py",
             "mention_model.py",
             "matching.py",
+            "wordlists.py",
             "embed.py",
         )
     ),
@@ -276,7 +277,18 @@ def sha256(path: Path) -> str:
 def versions() -> dict[str, str]:
     from importlib.metadata import version
 
-    return {p: version(p) for p in ("scikit-learn", "numpy", "scipy", "wordllama", "wordfreq")}
+    return {
+        p: version(p)
+        for p in (
+            "scikit-learn",
+            "numpy",
+            "scipy",
+            "wordllama",
+            "wordfreq",
+            "lemminflect",
+            "babel",
+        )
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
