@@ -82,6 +82,8 @@ def _prf(pairs: list[tuple[bool, bool]]) -> dict:
         "precision": round(tp / (tp + fp), 4) if tp + fp else 1.0,
         "recall": round(tp / (tp + fn), 4) if tp + fn else 1.0,
         "pairs": len(pairs),
+        "false": fp,
+        "missed": fn,
     }
 
 
@@ -114,9 +116,12 @@ def lco_models(examples, groups: int = 10) -> dict[int, object]:
 
 def score_mentions_lco(stored: Stored, texts: dict, examples, models, groups: int = 10) -> dict:
     """Each company's pairs judged by CompanyMatcher.mentions with a model trained without
-    any label of that company, on the stored texts."""
+    any label of that company, on the stored texts; with the companies that gave the false
+    and the missed mentions (where a new feature is most needed)."""
     companies = {k: Company.model_validate(v) for k, v in stored.data["companies"].items()}
     pairs = []
+    # company -> [count, first doc, its snippet], for the false and the missed mentions
+    errors: dict[str, dict[str, list]] = {"false": {}, "missed": {}}
     for g in range(groups):
         keys = sorted(
             {
@@ -128,7 +133,7 @@ def score_mentions_lco(stored: Stored, texts: dict, examples, models, groups: in
         if not keys:
             continue
         matcher = CompanyMatcher({k: companies[k] for k in keys}, models[g])
-        cache: dict[str, set[str]] = {}
+        cache: dict[str, dict[str, str]] = {}
         for r in stored.data["mentions"]:
             if r["company"] not in keys:
                 continue
@@ -136,9 +141,15 @@ def score_mentions_lco(stored: Stored, texts: dict, examples, models, groups: in
             if aid not in cache:
                 title, text, summary = texts.get(aid, (None, "", None))
                 found = matcher.mentions(aid or "", title, text or summary or "")
-                cache[aid] = {m.company_id for m in found}
-            pairs.append((bool(r["mentioned"]), r["company"] in cache[aid]))
-    return _prf(pairs)
+                cache[aid] = {m.company_id: m.snippet for m in found}
+            gold, got = bool(r["mentioned"]), r["company"] in cache[aid]
+            pairs.append((gold, got))
+            if gold != got:
+                kind = errors["false" if got else "missed"].setdefault(r["company"], [0, "", ""])
+                kind[0] += 1
+                if kind[0] == 1:  # the first one as an example
+                    kind[1], kind[2] = r["doc"], cache[aid].get(r["company"], "")
+    return {**_prf(pairs), "errors": errors}
 
 
 # --- report -------------------------------------------------------------------------------
@@ -220,6 +231,15 @@ def print_report(report: dict, w=sys.stdout.write) -> None:
         f"{a['events']['tagged']:.3f}           | {a['mentions']['precision']:.3f} "
         f"{a['mentions']['recall']:.3f}   (two readers' agreement, AGREEMENT.md)\n"
     )
+    for name in corpus.JUDGED:
+        errors = report[name]["mentions_lco"].get("errors", {})
+        for kind, top in (("false", 5), ("missed", 3)):
+            worst = sorted(errors.get(kind, {}).items(), key=lambda kv: (-kv[1][0], kv[0]))
+            if worst:
+                w(f"{name.split('-')[0]} leave-company-out {kind} mentions, most first:\n")
+            for company, (count, doc, snippet) in worst[:top]:
+                example = f": {snippet[:90]!r}" if snippet else ""
+                w(f"  {company:14} {count:3}  e.g. {doc}{example}\n")
     for name in corpus.JUDGED:
         rk = report[name].get("ranking")
         if not rk:

@@ -21,3 +21,8 @@ def test_judgement_floors(corpus):
     assert judgement.check(report, baseline) == []
     for name in ("bbc-judgement", "huffpost-judgement"):
         assert report[name]["events"]["not_stored"] == 0
+        # the companies listed with their errors account for every one the figures count
+        lco = report[name]["mentions_lco"]
+        for kind in ("false", "missed"):
+            assert sum(n for n, _, _ in lco["errors"][kind].values()) == lco[kind]
+            assert all(doc for _, doc, _ in lco["errors"][kind].values())
