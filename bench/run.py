@@ -172,7 +172,7 @@ def _bench(a: argparse.Namespace, tmp: Path) -> int:
         stats1, web_cpu1 = web.reset_stats(), web.reset_cpu()
         rss1 = measure.peak_rss_mb()
         second, used2, flow2 = _run_flow(nightly, config, measure)
-        stats2, _ = web.reset_stats(), web.reset_cpu()
+        stats2 = web.reset_stats()
         rss2 = measure.peak_rss_mb()
         load_after = os.getloadavg()[0]
         live = measure.live_children_hwm_mb()

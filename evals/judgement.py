@@ -145,10 +145,10 @@ def score_mentions_lco(stored: Stored, texts: dict, examples, models, groups: in
             gold, got = bool(r["mentioned"]), r["company"] in cache[aid]
             pairs.append((gold, got))
             if gold != got:
-                kind = errors["false" if got else "missed"].setdefault(r["company"], [0, "", ""])
-                kind[0] += 1
-                if kind[0] == 1:  # the first one as an example
-                    kind[1], kind[2] = r["doc"], cache[aid].get(r["company"], "")
+                entry = errors["false" if got else "missed"].setdefault(
+                    r["company"], [0, r["doc"], cache[aid].get(r["company"], "")]
+                )  # the first error of a company is its example
+                entry[0] += 1
     return {**_prf(pairs), "errors": errors}
 
 
@@ -232,9 +232,9 @@ def print_report(report: dict, w=sys.stdout.write) -> None:
         f"{a['mentions']['recall']:.3f}   (two readers' agreement, AGREEMENT.md)\n"
     )
     for name in corpus.JUDGED:
-        errors = report[name]["mentions_lco"].get("errors", {})
+        errors = report[name]["mentions_lco"]["errors"]
         for kind, top in (("false", 5), ("missed", 3)):
-            worst = sorted(errors.get(kind, {}).items(), key=lambda kv: (-kv[1][0], kv[0]))
+            worst = sorted(errors[kind].items(), key=lambda kv: (-kv[1][0], kv[0]))
             if worst:
                 w(f"{name.split('-')[0]} leave-company-out {kind} mentions, most first:\n")
             for company, (count, doc, snippet) in worst[:top]:

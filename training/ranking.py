@@ -55,12 +55,13 @@ def fit(rows: list[Row], seed: int = 0) -> Weights:
         if not negative:
             break
         active = [j for j in active if j not in negative]
-    weights = Weights(
+    probs = model.predict_proba(X[:, active])[:, 1]
+    return Weights(
         bias=round(float(model.intercept_[0]), 4),
         weights={k: round(float(coef.get(j, 0.0)), 4) for j, k in enumerate(FEATURES)},
+        threshold=_threshold(probs, y),
+        meta={"rows": len(rows)},
     )
-    probs = model.predict_proba(X[:, active])[:, 1]
-    return Weights(weights.bias, weights.weights, _threshold(probs, y), {"rows": len(rows)})
 
 
 def _threshold(probs: np.ndarray, y: np.ndarray) -> float:
